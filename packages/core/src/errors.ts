@@ -1,0 +1,38 @@
+/** Where in an input a problem was found. `line` is 1-based. */
+export interface SourceLocation {
+  file?: string;
+  line?: number;
+}
+
+export interface BcmbErrorOptions extends SourceLocation {
+  /** What the user can do about it. */
+  hint?: string;
+  cause?: unknown;
+}
+
+/**
+ * Base of every error bcmb throws on purpose. The message reads as one line:
+ * `what (file:line). hint`, so a CLI can print it as is.
+ */
+export class BcmbError extends Error {
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly hint: string | undefined;
+
+  constructor(what: string, options: BcmbErrorOptions = {}) {
+    super(formatMessage(what, options), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.file = options.file;
+    this.line = options.line;
+    this.hint = options.hint;
+  }
+}
+
+function formatMessage(what: string, { file, line, hint }: BcmbErrorOptions): string {
+  const where = file === undefined ? '' : ` (${file}${line === undefined ? '' : `:${line}`})`;
+  return `${what}${where}${hint === undefined ? '' : `. ${hint}`}`;
+}
+
+export function isBcmbError(error: unknown): error is BcmbError {
+  return error instanceof BcmbError;
+}

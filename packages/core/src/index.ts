@@ -1,0 +1,3 @@
+export { replaceDirAtomic, tempPathFor, writeAtomicWith, writeFileAtomic } from './atomic-write.js';
+export { BcmbError, type BcmbErrorOptions, isBcmbError, type SourceLocation } from './errors.js';
+export { createProgress, type Progress, type ProgressOptions } from './progress.js';
