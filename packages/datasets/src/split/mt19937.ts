@@ -1,0 +1,68 @@
+import type { BitGenerator } from './bit-generator.js';
+import { SplitError } from './split-error.js';
+
+// MT19937 parameters (numpy/random/src/mt19937/mt19937.h and mt19937.c, v1.26.4).
+const STATE_LENGTH = 624;
+const SHIFT_M = 397;
+const MATRIX_A = 0x9908b0df;
+const UPPER_MASK = 0x80000000;
+const LOWER_MASK = 0x7fffffff;
+// Knuth's seeding multiplier used by `mt19937_seed` (init_genrand).
+const SEED_MULTIPLIER = 1812433253;
+const MAX_LEGACY_SEED = 0xffffffff;
+
+/**
+ * numpy's legacy `RandomState(seed)` bit generator: MT19937 seeded with `init_genrand`,
+ * drawing with `genrand_int32`.
+ */
+export class Mt19937 implements BitGenerator {
+  readonly #key = new Uint32Array(STATE_LENGTH);
+  #pos: number;
+
+  constructor(seed: number) {
+    if (!Number.isInteger(seed) || seed < 0 || seed > MAX_LEGACY_SEED) {
+      throw new SplitError('Seed must be between 0 and 2**32 - 1');
+    }
+    let s = seed >>> 0;
+    for (let pos = 0; pos < STATE_LENGTH; pos++) {
+      this.#key[pos] = s;
+      s = (Math.imul(SEED_MULTIPLIER, (s ^ (s >>> 30)) >>> 0) + pos + 1) >>> 0;
+    }
+    this.#pos = STATE_LENGTH;
+  }
+
+  /** A copy of the 624-word key (numpy's `get_state()[1]`). */
+  get key(): Uint32Array {
+    return this.#key.slice();
+  }
+
+  #twist(): void {
+    const key = this.#key;
+    const mixed = (upper: number, lower: number, far: number): number => {
+      const y = (upper & UPPER_MASK) | (lower & LOWER_MASK);
+      return (far ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0)) >>> 0;
+    };
+    for (let i = 0; i < STATE_LENGTH - 1; i++) {
+      key[i] = mixed(key[i]!, key[i + 1]!, key[(i + SHIFT_M) % STATE_LENGTH]!);
+    }
+    key[STATE_LENGTH - 1] = mixed(key[STATE_LENGTH - 1]!, key[0]!, key[SHIFT_M - 1]!);
+    this.#pos = 0;
+  }
+
+  /** `genrand_int32`: the next tempered word. */
+  nextUint32(): number {
+    if (this.#pos === STATE_LENGTH) this.#twist();
+    let y = this.#key[this.#pos++]!;
+    y ^= y >>> 11;
+    y ^= (y << 7) & 0x9d2c5680;
+    y ^= (y << 15) & 0xefc60000;
+    y ^= y >>> 18;
+    return y >>> 0;
+  }
+
+  /** `mt19937_next64`: two 32-bit draws, the first as the high half. */
+  nextUint64(): bigint {
+    const high = this.nextUint32();
+    return (BigInt(high) << 32n) | BigInt(this.nextUint32());
+  }
+}
