@@ -1,4 +1,13 @@
 export { CheckpointFormatError, MissingWeightsError, UnsafePickleError } from './errors.js';
+export { modernKeyName, renameLegacyKeys } from './legacy-keys.js';
+export {
+  type LoadedWeights,
+  loadWeights,
+  PYTORCH_WEIGHTS_FILE,
+  SAFETENSORS_INDEX_FILE,
+  SAFETENSORS_WEIGHTS_FILE,
+  type WeightsFormat,
+} from './load.js';
 export {
   DEFAULT_SAFETENSORS_METADATA,
   readSafetensors,
@@ -8,3 +17,4 @@ export {
   writeSafetensors,
 } from './safetensors.js';
 export type { SafetensorsDType, StateDict, WeightTensor } from './state-dict.js';
+export { readTorchCheckpoint } from './torch-checkpoint.js';
