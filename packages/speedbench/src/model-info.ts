@@ -1,0 +1,61 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelLoadError } from './errors.js';
+
+/** Research `create_all_datasets`: `model_max_length if < 10000 else 512` (huge values mean "unset"). */
+const UNSET_MAX_LENGTH_ABOVE = 10000;
+const FALLBACK_MAX_LENGTH = 512;
+/** Files that hold weights in a Hugging Face model directory (sharded ones included). */
+const WEIGHT_FILE = /^(model|pytorch_model)(-\d+-of-\d+)?\.(safetensors|bin)$|\.onnx$/;
+
+export interface ModelInfo {
+  dir: string;
+  modelType: string;
+  /** The length that decides which sets run (research rule above). */
+  maxLength: number;
+  padTokenId: number;
+  /** No weight file next to config.json: engines initialise random weights. */
+  randomWeights: boolean;
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new ModelLoadError(path, `invalid JSON (${(error as Error).message})`);
+  }
+}
+
+/** What the benchmark needs to know before loading: pad id, usable length, whether weights exist. */
+export async function readModelInfo(dir: string): Promise<ModelInfo> {
+  const config = await readJson(join(dir, 'config.json')).catch((error: unknown) => {
+    if (error instanceof ModelLoadError) throw error;
+    throw new ModelLoadError(dir, `cannot read config.json (${(error as Error).message})`);
+  });
+  if (config === undefined) {
+    throw new ModelLoadError(dir, 'no config.json', {
+      hint: 'Pass a Hugging Face model directory or hub id; a directory with only config.json runs with random weights',
+    });
+  }
+  const tokenizerConfig = await readJson(join(dir, 'tokenizer_config.json'));
+  const tokenizerMax = tokenizerConfig?.['model_max_length'];
+  const positions = config['max_position_embeddings'];
+  let maxLength = typeof positions === 'number' ? positions : FALLBACK_MAX_LENGTH;
+  if (typeof tokenizerMax === 'number') {
+    maxLength = tokenizerMax < UNSET_MAX_LENGTH_ABOVE ? tokenizerMax : FALLBACK_MAX_LENGTH;
+  }
+  const pad = config['pad_token_id'];
+  const files = await readdir(dir);
+  return {
+    dir,
+    modelType: typeof config['model_type'] === 'string' ? config['model_type'] : 'unknown',
+    maxLength,
+    padTokenId: typeof pad === 'number' ? pad : 0,
+    randomWeights: !files.some((file) => WEIGHT_FILE.test(file)),
+  };
+}
