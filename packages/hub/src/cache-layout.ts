@@ -20,15 +20,19 @@ export function isCommitHash(revision: string): boolean {
  *     refs/<revision>                   the commit a branch or tag pointed to when last resolved
  *     snapshots/<commit>/<file>         relative symlink to ../../blobs/<etag>
  *     .no_exist/<commit>/<file>         empty marker: the file does not exist at that commit
+ *   .locks/models--org--name/<etag>.lock  huggingface_hub's download lock (bcmb's sits beside it)
  */
 export class RepoCache {
   readonly root: string;
+  private readonly locks: string;
 
   constructor(
     cacheDir: string,
     readonly repoId: string,
   ) {
-    this.root = join(cacheDir, getRepoFolderName({ type: 'model', name: repoId }));
+    const folder = getRepoFolderName({ type: 'model', name: repoId });
+    this.root = join(cacheDir, folder);
+    this.locks = join(cacheDir, '.locks', folder);
   }
 
   refPath(revision: string): string {
@@ -45,6 +49,11 @@ export class RepoCache {
 
   blobPath(etag: string): string {
     return join(this.root, 'blobs', etag);
+  }
+
+  /** bcmb's lock for one blob, next to where huggingface_hub keeps `<etag>.lock`. */
+  blobLockPath(etag: string): string {
+    return join(this.locks, `${etag}.bcmb-lock`);
   }
 
   noExistPath(commit: string, file: string): string {

@@ -49,12 +49,17 @@ export async function downloadBlob(download: BlobDownload): Promise<void> {
     await rm(incomplete, { force: true });
     resumeFrom = 0;
   }
-  const progress = createProgress({ label: download.file, total: download.size ?? 0, unit: 'bytes' });
+  // The bar covers what is left, so its rate and ETA are about this transfer, not the resumed bytes.
+  const progress = createProgress({
+    label: resumeFrom > 0 ? `${download.file} (resuming)` : download.file,
+    total: Math.max((download.size ?? 0) - resumeFrom, 0),
+    unit: 'bytes',
+  });
   const handle = await open(incomplete, 'a').catch((error: unknown) => {
     throw diskError(error, incomplete);
   });
   const transfer = new Transfer(download, handle, incomplete, resumeFrom, (downloaded) => {
-    progress.update(downloaded);
+    progress.update(Math.max(downloaded - resumeFrom, 0));
     download.onProgress?.({ file: download.file, downloaded, total: download.size, resumedFrom: resumeFrom });
   });
   try {

@@ -2,6 +2,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { modelInfo } from '@huggingface/hub';
 import { verifyCachedBlob } from './blob-integrity.js';
+import { withBlobLock } from './blob-lock.js';
 import { isCommitHash, isFile, RepoCache } from './cache-layout.js';
 import { type DownloadProgress, downloadBlob } from './download.js';
 import { HubAccessError, HubCacheMissError, HubNotFoundError, HubProtocolError } from './errors.js';
@@ -225,14 +226,17 @@ class SnapshotFetcher {
     const url = `${endpoint}/${repoId}/resolve/${this.commit}/${file.split('/').map(encodeURIComponent).join('/')}`;
     const meta = await fetchFileMetadata(url, this.auth, hubFetch);
     const blobPath = this.cache.blobPath(meta.etag);
-    if (await isFile(blobPath)) {
-      await verifyCachedBlob(blobPath, meta.etag, meta.size, this.options.verify === true);
-    } else {
+    await withBlobLock(this.cache.blobLockPath(meta.etag), async () => {
+      // Checked under the lock: another process may have just finished this blob.
+      if (await isFile(blobPath)) {
+        await verifyCachedBlob(blobPath, meta.etag, meta.size, this.options.verify === true);
+        return;
+      }
       await downloadBlob({
         file,
-        // The token goes to the hub only, never to the CDN an LFS file redirects to.
         url: meta.location,
-        headers: new URL(meta.location).origin === new URL(url).origin ? this.auth : {},
+        // As huggingface_hub: the token goes to the hub only, never to where an LFS file redirects.
+        headers: meta.location === url ? this.auth : {},
         blobPath,
         etag: meta.etag,
         size: meta.size,
@@ -240,7 +244,7 @@ class SnapshotFetcher {
         onProgress: this.options.onProgress,
       });
       this.downloaded = true;
-    }
+    });
     await this.cache.linkSnapshotFile(this.commit, file, meta.etag);
   }
 }
