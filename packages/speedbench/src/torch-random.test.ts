@@ -11,12 +11,14 @@ describe('TorchCpuGenerator', () => {
 
   it('draws torch.manual_seed(42); torch.randn(2, 8) (the 16-wide Box–Muller path)', () => {
     const values = [...new TorchCpuGenerator(42).normal(16, 0, 1)];
-    values.forEach((value, i) => expect(value).toBeCloseTo(reference.manual_seed_42.randn_2x8[i], 4));
+    for (const [i, value] of values.entries())
+      expect(value).toBeCloseTo(reference.manual_seed_42.randn_2x8[i], 4);
   });
 
   it('draws torch.manual_seed(42); torch.randn(5) (the scalar path below 16 values)', () => {
     const values = [...new TorchCpuGenerator(42).normal(5, 0, 1)];
-    values.forEach((value, i) => expect(value).toBeCloseTo(reference.manual_seed_42.randn_5[i], 4));
+    for (const [i, value] of values.entries())
+      expect(value).toBeCloseTo(reference.manual_seed_42.randn_5[i], 4);
   });
 
   it('draws torch.manual_seed(42); torch.randint(0, 10, (5,))', () => {
