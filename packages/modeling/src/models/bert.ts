@@ -1,0 +1,322 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { selfAttention } from '../attention.js';
+import { paddingMask } from '../attention-mask.js';
+import type { BertConfig } from '../config.js';
+import { flatIds, TaskLoss } from '../heads.js';
+import type { EncoderModel, ForwardOptions, ModelInputs, ModelOutput, Task } from '../model.js';
+import { TASK_CLASS_SUFFIX } from '../model.js';
+import {
+  activate,
+  dropout,
+  Embedding,
+  type Init,
+  LayerNorm,
+  Linear,
+  ParameterSet,
+  type WeightSource,
+} from '../nn.js';
+
+/** BertPreTrainedModel._init_weights: N(0, initializer_range) for Linear and Embedding weights. */
+function normalInit(config: BertConfig): Init {
+  return { kind: 'normal', std: config.initializerRange };
+}
+
+function dense(params: ParameterSet, name: string, inF: number, outF: number, config: BertConfig): Linear {
+  return new Linear(params, name, inF, outF, { bias: true, init: normalInit(config) });
+}
+
+/** word + token_type + position embeddings, then LayerNorm and dropout. */
+class BertEmbeddings {
+  readonly wordEmbeddings: Embedding;
+  readonly positionEmbeddings: Embedding;
+  readonly tokenTypeEmbeddings: Embedding;
+  readonly layerNorm: LayerNorm;
+
+  constructor(
+    params: ParameterSet,
+    prefix: string,
+    private readonly config: BertConfig,
+  ) {
+    const { vocabSize, hiddenSize, maxPositionEmbeddings, typeVocabSize, padTokenId } = config;
+    const init = normalInit(config);
+    this.wordEmbeddings = new Embedding(
+      params,
+      `${prefix}word_embeddings`,
+      vocabSize,
+      hiddenSize,
+      { kind: 'normal', std: config.initializerRange, zeroRow: padTokenId },
+      padTokenId,
+    );
+    this.positionEmbeddings = new Embedding(
+      params,
+      `${prefix}position_embeddings`,
+      maxPositionEmbeddings,
+      hiddenSize,
+      init,
+      null,
+    );
+    this.tokenTypeEmbeddings = new Embedding(
+      params,
+      `${prefix}token_type_embeddings`,
+      typeVocabSize,
+      hiddenSize,
+      init,
+      null,
+    );
+    this.layerNorm = new LayerNorm(params, `${prefix}LayerNorm`, hiddenSize, config.layerNormEps, true);
+  }
+
+  /** [B·L, H] embeddings; positions 0..L-1 in every row. */
+  apply(inputIds: tf.Tensor2D, tokenTypeIds: tf.Tensor2D | undefined, training: boolean): tf.Tensor2D {
+    const [batch, length] = inputIds.shape;
+    const hidden = this.config.hiddenSize;
+    const words = tf.reshape(this.wordEmbeddings.lookup(flatIds(inputIds)), [batch, length, hidden]);
+    const tokenTypes = tokenTypeIds
+      ? tf.reshape(this.tokenTypeEmbeddings.lookup(flatIds(tokenTypeIds)), [batch, length, hidden])
+      : tf.slice(this.tokenTypeEmbeddings.weight, [0, 0], [1, hidden]);
+    const positions = tf.slice(this.positionEmbeddings.weight, [0, 0], [length, hidden]);
+    const summed = tf.add(tf.add(words, tokenTypes), positions);
+    const normed = this.layerNorm.apply(tf.reshape(summed, [batch * length, hidden]) as tf.Tensor2D);
+    return dropout(normed, this.config.hiddenDropoutProb, training);
+  }
+}
+
+/** attention.self.{query,key,value} run as one GEMM on their concatenated kernels. */
+class BertSelfAttention {
+  readonly query: Linear;
+  readonly key: Linear;
+  readonly value: Linear;
+
+  constructor(
+    params: ParameterSet,
+    prefix: string,
+    private readonly config: BertConfig,
+  ) {
+    const h = config.hiddenSize;
+    this.query = dense(params, `${prefix}query`, h, h, config);
+    this.key = dense(params, `${prefix}key`, h, h, config);
+    this.value = dense(params, `${prefix}value`, h, h, config);
+  }
+
+  apply(hidden: tf.Tensor2D, mask: tf.Tensor4D, batch: number, training: boolean): tf.Tensor2D {
+    const { numAttentionHeads, hiddenSize, attentionProbsDropoutProb } = this.config;
+    const kernel = tf.concat([this.query.kernel, this.key.kernel, this.value.kernel], 1) as tf.Tensor2D;
+    const bias = tf.concat([this.query.bias!, this.key.bias!, this.value.bias!]);
+    const qkv = tf.fused.matMul({ a: hidden, b: kernel, bias }) as tf.Tensor2D;
+    const length = hidden.shape[0] / batch;
+    return selfAttention(
+      qkv,
+      { batch, length, numHeads: numAttentionHeads, headDim: hiddenSize / numAttentionHeads },
+      { mask, dropoutRate: attentionProbsDropoutProb, training },
+    );
+  }
+}
+
+/** dense → dropout → LayerNorm(x + residual): BertSelfOutput and BertOutput. */
+class BertResidualOutput {
+  readonly dense: Linear;
+  readonly layerNorm: LayerNorm;
+
+  constructor(
+    params: ParameterSet,
+    prefix: string,
+    inFeatures: number,
+    private readonly config: BertConfig,
+  ) {
+    this.dense = dense(params, `${prefix}dense`, inFeatures, config.hiddenSize, config);
+    this.layerNorm = new LayerNorm(
+      params,
+      `${prefix}LayerNorm`,
+      config.hiddenSize,
+      config.layerNormEps,
+      true,
+    );
+  }
+
+  apply(x: tf.Tensor2D, residual: tf.Tensor2D, training: boolean): tf.Tensor2D {
+    const projected = dropout(this.dense.apply(x), this.config.hiddenDropoutProb, training);
+    return this.layerNorm.apply(tf.add(projected, residual));
+  }
+}
+
+/** Post-norm layer: LN(x + attn(x)), then LN(h + out(act(intermediate(h)))). */
+class BertLayer {
+  readonly selfAttention: BertSelfAttention;
+  readonly attentionOutput: BertResidualOutput;
+  readonly intermediate: Linear;
+  readonly output: BertResidualOutput;
+
+  constructor(
+    params: ParameterSet,
+    prefix: string,
+    private readonly config: BertConfig,
+  ) {
+    this.selfAttention = new BertSelfAttention(params, `${prefix}attention.self.`, config);
+    this.attentionOutput = new BertResidualOutput(
+      params,
+      `${prefix}attention.output.`,
+      config.hiddenSize,
+      config,
+    );
+    this.intermediate = dense(
+      params,
+      `${prefix}intermediate.dense`,
+      config.hiddenSize,
+      config.intermediateSize,
+      config,
+    );
+    this.output = new BertResidualOutput(params, `${prefix}output.`, config.intermediateSize, config);
+  }
+
+  apply(hidden: tf.Tensor2D, mask: tf.Tensor4D, batch: number, training: boolean): tf.Tensor2D {
+    return tf.tidy(() => {
+      const context = this.selfAttention.apply(hidden, mask, batch, training);
+      const attended = this.attentionOutput.apply(context, hidden, training);
+      const inner = activate(this.intermediate.apply(attended), this.config.hiddenAct) as tf.Tensor2D;
+      return this.output.apply(inner, attended, training);
+    });
+  }
+}
+
+/** tanh(dense(h[:, 0])). */
+class BertPooler {
+  readonly dense: Linear;
+
+  constructor(params: ParameterSet, prefix: string, config: BertConfig) {
+    this.dense = dense(params, `${prefix}dense`, config.hiddenSize, config.hiddenSize, config);
+  }
+
+  apply(sequence: tf.Tensor3D): tf.Tensor2D {
+    const [batch, , size] = sequence.shape;
+    const first = tf.reshape(tf.slice(sequence, [0, 0, 0], [batch, 1, size]), [batch, size]) as tf.Tensor2D;
+    return tf.tanh(this.dense.apply(first));
+  }
+}
+
+/** cls.predictions: transform (dense → act → LayerNorm), then the decoder tied to the word embeddings + bias. */
+class BertLMPredictionHead {
+  readonly transformDense: Linear;
+  readonly transformNorm: LayerNorm;
+  readonly bias: tf.Variable;
+
+  constructor(
+    params: ParameterSet,
+    private readonly config: BertConfig,
+    private readonly wordEmbeddings: tf.Variable,
+  ) {
+    const h = config.hiddenSize;
+    this.transformDense = dense(params, 'cls.predictions.transform.dense', h, h, config);
+    this.transformNorm = new LayerNorm(
+      params,
+      'cls.predictions.transform.LayerNorm',
+      h,
+      config.layerNormEps,
+      true,
+    );
+    this.bias = params.create('cls.predictions.bias', [config.vocabSize], { kind: 'zeros' });
+  }
+
+  apply(hidden: tf.Tensor2D): tf.Tensor2D {
+    const transformed = this.transformNorm.apply(
+      activate(this.transformDense.apply(hidden), this.config.hiddenAct) as tf.Tensor2D,
+    );
+    const decoder = tf.transpose(this.wordEmbeddings) as tf.Tensor2D;
+    return tf.fused.matMul({ a: transformed, b: decoder, bias: this.bias }) as tf.Tensor2D;
+  }
+}
+
+/** BertModel / BertForMaskedLM / BertForSequenceClassification / BertForTokenClassification. */
+export class BertForTask implements EncoderModel<BertConfig> {
+  readonly className: string;
+  readonly basePrefix: string;
+  readonly tiedWeights: ReadonlyMap<string, string>;
+  readonly embeddings: BertEmbeddings;
+  readonly layers: BertLayer[];
+  readonly pooler: BertPooler | null;
+  readonly lmHead: BertLMPredictionHead | null = null;
+  readonly classifier: Linear | null = null;
+  private readonly loss: TaskLoss;
+
+  constructor(
+    readonly config: BertConfig,
+    readonly task: Task,
+    readonly params: ParameterSet = new ParameterSet(),
+  ) {
+    this.className = `Bert${TASK_CLASS_SUFFIX[task]}`;
+    this.basePrefix = task === 'base' ? '' : 'bert.';
+    const p = this.basePrefix;
+    this.embeddings = new BertEmbeddings(params, `${p}embeddings.`, config);
+    this.layers = Array.from(
+      { length: config.numHiddenLayers },
+      (_, i) => new BertLayer(params, `${p}encoder.layer.${i}.`, config),
+    );
+    // BertForMaskedLM and BertForTokenClassification build BertModel(add_pooling_layer=False).
+    const hasPooler = task === 'base' || task === 'sequence-classification';
+    this.pooler = hasPooler ? new BertPooler(params, `${p}pooler.`, config) : null;
+    const tied = new Map<string, string>();
+    if (task === 'masked-lm') {
+      this.lmHead = new BertLMPredictionHead(params, config, this.embeddings.wordEmbeddings.weight);
+      tied.set('cls.predictions.decoder.weight', `${p}embeddings.word_embeddings.weight`);
+      tied.set('cls.predictions.decoder.bias', 'cls.predictions.bias');
+    } else if (task === 'sequence-classification' || task === 'token-classification') {
+      this.classifier = dense(params, 'classifier', config.hiddenSize, config.numLabels, config);
+    }
+    this.tiedWeights = tied;
+    this.loss = new TaskLoss(task, config);
+  }
+
+  forward(inputs: ModelInputs, options: ForwardOptions = {}): ModelOutput {
+    const training = options.training ?? false;
+    return tf.tidy(() => {
+      const [batch, length] = inputs.inputIds.shape;
+      const attentionMask = inputs.attentionMask ?? tf.ones([batch, length], 'int32');
+      const mask = paddingMask(attentionMask);
+      const as3d = (x: tf.Tensor2D) => tf.reshape(x, [batch, length, this.config.hiddenSize]) as tf.Tensor3D;
+      let hidden = this.embeddings.apply(inputs.inputIds, inputs.tokenTypeIds, training);
+      const hiddenStates = [as3d(hidden)];
+      for (const layer of this.layers) {
+        hidden = layer.apply(hidden, mask, batch, training);
+        hiddenStates.push(as3d(hidden));
+      }
+      const lastHiddenState = as3d(hidden);
+      const output: ModelOutput = { lastHiddenState };
+      if (options.outputHiddenStates) output.hiddenStates = hiddenStates;
+      if (this.pooler) output.poolerOutput = this.pooler.apply(lastHiddenState);
+      const logits = this.headLogits(hidden, output.poolerOutput, batch, length, training);
+      if (logits) {
+        output.logits = logits;
+        if (inputs.labels) output.loss = this.loss.compute(logits, inputs.labels);
+      }
+      return output as unknown as tf.TensorContainer;
+    }) as unknown as ModelOutput;
+  }
+
+  private headLogits(
+    hidden: tf.Tensor2D,
+    pooled: tf.Tensor2D | undefined,
+    batch: number,
+    length: number,
+    training: boolean,
+  ): tf.Tensor | undefined {
+    const classifierDropout = this.config.classifierDropout ?? this.config.hiddenDropoutProb;
+    if (this.lmHead) return tf.reshape(this.lmHead.apply(hidden), [batch, length, this.config.vocabSize]);
+    if (!this.classifier) return undefined;
+    if (this.task === 'sequence-classification') {
+      return this.classifier.apply(dropout(pooled!, classifierDropout, training));
+    }
+    const logits = this.classifier.apply(dropout(hidden, classifierDropout, training));
+    return tf.reshape(logits, [batch, length, this.config.numLabels]);
+  }
+
+  parameters(): Map<string, tf.Variable> {
+    return new Map(this.params.variables);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}
+
+export function createBert(config: BertConfig, task: Task, source?: WeightSource): BertForTask {
+  return new BertForTask(config, task, new ParameterSet(source));
+}

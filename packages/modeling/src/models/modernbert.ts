@@ -1,0 +1,321 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { selfAttention } from '../attention.js';
+import { paddingMask, slidingWindowMask } from '../attention-mask.js';
+import type { AttentionType, ModernBertConfig } from '../config.js';
+import { flatIds, poolSequence, TaskLoss } from '../heads.js';
+import type { EncoderModel, ForwardOptions, ModelInputs, ModelOutput, Task } from '../model.js';
+import { TASK_CLASS_SUFFIX } from '../model.js';
+import {
+  activate,
+  dropout,
+  Embedding,
+  type Init,
+  LayerNorm,
+  Linear,
+  ParameterSet,
+  type WeightSource,
+} from '../nn.js';
+import { ropeTables } from '../rope.js';
+
+/** ModernBertPreTrainedModel._init_weights standard deviations (truncated normal). */
+function initStds(config: ModernBertConfig) {
+  return {
+    in: config.initializerRange,
+    out: config.initializerRange / Math.sqrt(2 * config.numHiddenLayers),
+    embedding: config.initializerRange,
+    finalOut: config.hiddenSize ** -0.5,
+  };
+}
+
+function truncated(std: number): Init {
+  return { kind: 'truncated', std };
+}
+
+function norm(params: ParameterSet, name: string, config: ModernBertConfig): LayerNorm {
+  return new LayerNorm(params, name, config.hiddenSize, config.normEps, config.normBias);
+}
+
+/** LayerNorm(tok_embeddings(ids)), then dropout; no position embeddings (RoPE is applied in attention). */
+class ModernBertEmbeddings {
+  readonly tokEmbeddings: Embedding;
+  readonly norm: LayerNorm;
+
+  constructor(
+    params: ParameterSet,
+    prefix: string,
+    private readonly config: ModernBertConfig,
+  ) {
+    this.tokEmbeddings = new Embedding(
+      params,
+      `${prefix}tok_embeddings`,
+      config.vocabSize,
+      config.hiddenSize,
+      truncated(initStds(config).embedding),
+      config.padTokenId,
+    );
+    this.norm = norm(params, `${prefix}norm`, config);
+  }
+
+  apply(inputIds: tf.Tensor2D, training: boolean): tf.Tensor2D {
+    const normed = this.norm.apply(this.tokEmbeddings.lookup(flatIds(inputIds)));
+    return dropout(normed, this.config.embeddingDropout, training);
+  }
+}
+
+/** Per-forward inputs every layer of one attention type shares. */
+interface AttentionContext {
+  batch: number;
+  mask: tf.Tensor4D;
+  rope: { cos: tf.Tensor2D; sin: tf.Tensor2D };
+}
+
+/** Fused Wqkv → RoPE → scaled dot-product attention (global or sliding window mask) → Wo. */
+class ModernBertAttention {
+  readonly Wqkv: Linear;
+  readonly Wo: Linear;
+
+  constructor(
+    params: ParameterSet,
+    prefix: string,
+    private readonly config: ModernBertConfig,
+  ) {
+    const h = config.hiddenSize;
+    const stds = initStds(config);
+    this.Wqkv = new Linear(params, `${prefix}Wqkv`, h, 3 * h, {
+      bias: config.attentionBias,
+      init: truncated(stds.in),
+    });
+    this.Wo = new Linear(params, `${prefix}Wo`, h, h, {
+      bias: config.attentionBias,
+      init: truncated(stds.out),
+    });
+  }
+
+  apply(hidden: tf.Tensor2D, context: AttentionContext, training: boolean): tf.Tensor2D {
+    const { numAttentionHeads, hiddenSize, attentionDropout } = this.config;
+    const length = hidden.shape[0] / context.batch;
+    const attended = selfAttention(
+      this.Wqkv.apply(hidden),
+      { batch: context.batch, length, numHeads: numAttentionHeads, headDim: hiddenSize / numAttentionHeads },
+      { mask: context.mask, rope: context.rope, dropoutRate: attentionDropout, training },
+    );
+    return dropout(this.Wo.apply(attended), attentionDropout, training);
+  }
+}
+
+/** GeGLU: Wi → (input, gate) halves → Wo(drop(act(input) · gate)). */
+class ModernBertMLP {
+  readonly Wi: Linear;
+  readonly Wo: Linear;
+
+  constructor(
+    params: ParameterSet,
+    prefix: string,
+    private readonly config: ModernBertConfig,
+  ) {
+    const { hiddenSize: h, intermediateSize: i, mlpBias } = config;
+    const stds = initStds(config);
+    this.Wi = new Linear(params, `${prefix}Wi`, h, 2 * i, { bias: mlpBias, init: truncated(stds.in) });
+    this.Wo = new Linear(params, `${prefix}Wo`, i, h, { bias: mlpBias, init: truncated(stds.out) });
+  }
+
+  apply(hidden: tf.Tensor2D, training: boolean): tf.Tensor2D {
+    const [input, gate] = tf.split(this.Wi.apply(hidden), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const gated = tf.mul(activate(input, this.config.hiddenActivation), gate) as tf.Tensor2D;
+    return this.Wo.apply(dropout(gated, this.config.mlpDropout, training));
+  }
+}
+
+/** Pre-norm layer: h + attn(attn_norm(h)), then h + mlp(mlp_norm(h)). Layer 0 has no attn_norm (Identity). */
+class ModernBertEncoderLayer {
+  readonly attnNorm: LayerNorm | null;
+  readonly attn: ModernBertAttention;
+  readonly mlpNorm: LayerNorm;
+  readonly mlp: ModernBertMLP;
+
+  constructor(
+    params: ParameterSet,
+    prefix: string,
+    layerId: number,
+    config: ModernBertConfig,
+    readonly attentionType: AttentionType,
+  ) {
+    this.attnNorm = layerId === 0 ? null : norm(params, `${prefix}attn_norm`, config);
+    this.attn = new ModernBertAttention(params, `${prefix}attn.`, config);
+    this.mlpNorm = norm(params, `${prefix}mlp_norm`, config);
+    this.mlp = new ModernBertMLP(params, `${prefix}mlp.`, config);
+  }
+
+  apply(hidden: tf.Tensor2D, context: AttentionContext, training: boolean): tf.Tensor2D {
+    return tf.tidy(() => {
+      const normed = this.attnNorm ? this.attnNorm.apply(hidden) : hidden;
+      const attended = tf.add(hidden, this.attn.apply(normed, context, training)) as tf.Tensor2D;
+      return tf.add(attended, this.mlp.apply(this.mlpNorm.apply(attended), training)) as tf.Tensor2D;
+    });
+  }
+}
+
+/** norm(act(dense(x))): ModernBertPredictionHead, shared by the MLM and classification heads. */
+class ModernBertPredictionHead {
+  readonly dense: Linear;
+  readonly norm: LayerNorm;
+
+  constructor(
+    params: ParameterSet,
+    private readonly config: ModernBertConfig,
+  ) {
+    const h = config.hiddenSize;
+    this.dense = new Linear(params, 'head.dense', h, h, {
+      bias: config.classifierBias,
+      init: truncated(initStds(config).out),
+    });
+    this.norm = norm(params, 'head.norm', config);
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return this.norm.apply(activate(this.dense.apply(x), this.config.classifierActivation) as tf.Tensor2D);
+  }
+}
+
+/** ModernBertModel / ModernBertForMaskedLM / ModernBertForSequenceClassification / ModernBertForTokenClassification. */
+export class ModernBertForTask implements EncoderModel<ModernBertConfig> {
+  readonly className: string;
+  readonly basePrefix: string;
+  readonly tiedWeights: ReadonlyMap<string, string>;
+  readonly embeddings: ModernBertEmbeddings;
+  readonly layers: ModernBertEncoderLayer[];
+  readonly finalNorm: LayerNorm;
+  readonly head: ModernBertPredictionHead | null = null;
+  /** MLM decoder: its weight is the token embedding table when tied, else its own [vocab, H] table. */
+  readonly decoderWeight: tf.Variable | null = null;
+  readonly decoderBias: tf.Variable | null = null;
+  readonly classifier: Linear | null = null;
+  private readonly loss: TaskLoss;
+
+  constructor(
+    readonly config: ModernBertConfig,
+    readonly task: Task,
+    readonly params: ParameterSet = new ParameterSet(),
+  ) {
+    this.className = `ModernBert${TASK_CLASS_SUFFIX[task]}`;
+    this.basePrefix = task === 'base' ? '' : 'model.';
+    const p = this.basePrefix;
+    this.embeddings = new ModernBertEmbeddings(params, `${p}embeddings.`, config);
+    this.layers = config.layerTypes.map(
+      (type, i) => new ModernBertEncoderLayer(params, `${p}layers.${i}.`, i, config, type),
+    );
+    this.finalNorm = norm(params, `${p}final_norm`, config);
+    const tied = new Map<string, string>();
+    const stds = initStds(config);
+    if (task !== 'base') this.head = new ModernBertPredictionHead(params, config);
+    if (task === 'masked-lm') {
+      if (config.tieWordEmbeddings) {
+        this.decoderWeight = this.embeddings.tokEmbeddings.weight;
+        tied.set('decoder.weight', `${p}embeddings.tok_embeddings.weight`);
+      } else {
+        this.decoderWeight = params.create(
+          'decoder.weight',
+          [config.vocabSize, config.hiddenSize],
+          truncated(stds.out),
+        );
+      }
+      if (config.decoderBias)
+        this.decoderBias = params.create('decoder.bias', [config.vocabSize], { kind: 'zeros' });
+    } else if (task === 'sequence-classification' || task === 'token-classification') {
+      // The classifier always has a bias; classifier_bias applies to head.dense only.
+      this.classifier = new Linear(params, 'classifier', config.hiddenSize, config.numLabels, {
+        bias: true,
+        init: truncated(stds.finalOut),
+      });
+    }
+    this.tiedWeights = tied;
+    this.loss = new TaskLoss(task, config);
+  }
+
+  private attentionContexts(
+    attentionMask: tf.Tensor2D,
+    length: number,
+  ): Record<AttentionType, AttentionContext> {
+    const { hiddenSize, numAttentionHeads, globalRopeTheta, localRopeTheta, localAttention } = this.config;
+    const headDim = hiddenSize / numAttentionHeads;
+    const batch = attentionMask.shape[0];
+    const globalMask = paddingMask(attentionMask);
+    return {
+      full_attention: { batch, mask: globalMask, rope: ropeTables(globalRopeTheta, headDim, length) },
+      sliding_attention: {
+        batch,
+        mask: slidingWindowMask(globalMask, localAttention),
+        rope: ropeTables(localRopeTheta, headDim, length),
+      },
+    };
+  }
+
+  forward(inputs: ModelInputs, options: ForwardOptions = {}): ModelOutput {
+    const training = options.training ?? false;
+    return tf.tidy(() => {
+      const [batch, length] = inputs.inputIds.shape;
+      const attentionMask = inputs.attentionMask ?? tf.ones([batch, length], 'int32');
+      const contexts = this.attentionContexts(attentionMask, length);
+      const as3d = (x: tf.Tensor2D) => tf.reshape(x, [batch, length, this.config.hiddenSize]) as tf.Tensor3D;
+      let hidden = this.embeddings.apply(inputs.inputIds, training);
+      const hiddenStates: tf.Tensor3D[] = [];
+      for (const layer of this.layers) {
+        hiddenStates.push(as3d(hidden));
+        hidden = layer.apply(hidden, contexts[layer.attentionType], training);
+      }
+      // The last entry of transformers' hidden_states is taken before final_norm.
+      hiddenStates.push(as3d(hidden));
+      hidden = this.finalNorm.apply(hidden);
+      const lastHiddenState = as3d(hidden);
+      const output: ModelOutput = { lastHiddenState };
+      if (options.outputHiddenStates) output.hiddenStates = hiddenStates;
+      const logits = this.headLogits(hidden, lastHiddenState, attentionMask, training);
+      if (logits) {
+        output.logits = logits;
+        if (inputs.labels) output.loss = this.loss.compute(logits, inputs.labels);
+      }
+      return output as unknown as tf.TensorContainer;
+    }) as unknown as ModelOutput;
+  }
+
+  private headLogits(
+    hidden: tf.Tensor2D,
+    sequence: tf.Tensor3D,
+    attentionMask: tf.Tensor2D,
+    training: boolean,
+  ): tf.Tensor | undefined {
+    const [batch, length] = attentionMask.shape;
+    if (!this.head) return undefined;
+    if (this.task === 'masked-lm') {
+      const decoder = tf.transpose(this.decoderWeight!) as tf.Tensor2D;
+      const features = this.head.apply(hidden);
+      const logits = this.decoderBias
+        ? tf.fused.matMul({ a: features, b: decoder, bias: this.decoderBias })
+        : tf.matMul(features, decoder);
+      return tf.reshape(logits, [batch, length, this.config.vocabSize]);
+    }
+    const classifierDropout = this.config.classifierDropout;
+    if (this.task === 'sequence-classification') {
+      const pooled = poolSequence(sequence, attentionMask, this.config.classifierPooling);
+      return this.classifier!.apply(dropout(this.head.apply(pooled), classifierDropout, training));
+    }
+    const logits = this.classifier!.apply(dropout(this.head.apply(hidden), classifierDropout, training));
+    return tf.reshape(logits, [batch, length, this.config.numLabels]);
+  }
+
+  parameters(): Map<string, tf.Variable> {
+    return new Map(this.params.variables);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}
+
+export function createModernBert(
+  config: ModernBertConfig,
+  task: Task,
+  source?: WeightSource,
+): ModernBertForTask {
+  return new ModernBertForTask(config, task, new ParameterSet(source));
+}
