@@ -74,7 +74,11 @@ describe('scikit-learn semantics beyond the fixtures', () => {
       recall: 0.5,
       f1: 0.5,
     });
-    expect(precisionRecallF1([0, 0], [0, 0], { average: 'binary' })).toEqual({ precision: 0, recall: 0, f1: 0 });
+    expect(precisionRecallF1([0, 0], [0, 0], { average: 'binary' })).toEqual({
+      precision: 0,
+      recall: 0,
+      f1: 0,
+    });
     expect(() => precisionRecallF1([0, 1, 2], [0, 1, 2], { average: 'binary' })).toThrow(/at most 2 classes/);
     expect(() => precisionRecallF1(['a', 'b'], ['a', 'b'], { average: 'binary' })).toThrow(/posLabel=1/);
   });

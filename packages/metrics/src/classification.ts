@@ -1,7 +1,7 @@
 import { assertNonEmpty, assertSameLength } from './checks.js';
 import { MetricsInputError } from './errors.js';
-import { comparePythonStrings } from './python-order.js';
 import { argmax, assertRowWidth, type LogitRow } from './logits.js';
+import { comparePythonStrings } from './python-order.js';
 import {
   averageScores,
   averageVectors,

@@ -95,7 +95,10 @@ export function seqeval(
  * `seqeval.metrics.accuracy_score`: matching tags over all tags. With no tags at all seqeval raises
  * ZeroDivisionError; this throws a `MetricsInputError` (`undefined-metric`) instead.
  */
-export function seqevalAccuracy(references: readonly TagSequence[], predictions: readonly TagSequence[]): number {
+export function seqevalAccuracy(
+  references: readonly TagSequence[],
+  predictions: readonly TagSequence[],
+): number {
   checkAlignedSentences(references, predictions);
   let correct = 0;
   let total = 0;
@@ -124,11 +127,20 @@ function seqevalScores(tp: number, predicted: number, actual: number) {
   return { precision, recall, f1 };
 }
 
-function checkAlignedSentences(references: readonly TagSequence[], predictions: readonly TagSequence[]): void {
+function checkAlignedSentences(
+  references: readonly TagSequence[],
+  predictions: readonly TagSequence[],
+): void {
   const hint = 'seqeval needs one predicted tag per reference tag, sentence by sentence';
   assertSameLength(references, predictions, ['reference sentences', 'predicted sentences'], 'seqeval', hint);
   references.forEach((sentence, s) => {
-    assertSameLength(sentence, predictions[s]!, ['reference tags', 'predicted tags'], `seqeval sentence ${s}`, hint);
+    assertSameLength(
+      sentence,
+      predictions[s]!,
+      ['reference tags', 'predicted tags'],
+      `seqeval sentence ${s}`,
+      hint,
+    );
   });
 }
 

@@ -45,7 +45,9 @@ export function alignTokenPredictions(
       const labelId = sequence[t]!;
       if (labelId === IGNORED_LABEL_ID) continue;
       reference.push(labelName(id2label, labelId, `labels[${b}][${t}]`));
-      predicted.push(labelName(id2label, argmax(rows[t]!, `logits[${b}][${t}]`), `argmax of logits[${b}][${t}]`));
+      predicted.push(
+        labelName(id2label, argmax(rows[t]!, `logits[${b}][${t}]`), `argmax of logits[${b}][${t}]`),
+      );
     }
     aligned.predictions.push(predicted);
     aligned.references.push(reference);
@@ -75,12 +77,18 @@ export function computeTokenClassificationMetrics(
 
 function labelName(id2label: Id2Label, id: number, where: string): string {
   const name = Number.isInteger(id) ? (id2label as Readonly<Record<number, string>>)[id] : undefined;
-  const known = Array.isArray(id2label) ? id >= 0 && id < id2label.length : Object.hasOwn(id2label, String(id));
+  const known = Array.isArray(id2label)
+    ? id >= 0 && id < id2label.length
+    : Object.hasOwn(id2label, String(id));
   if (!known || typeof name !== 'string') {
     const size = Array.isArray(id2label) ? id2label.length : Object.keys(id2label).length;
-    throw new MetricsInputError('unknown-label-id', `${where} = ${id} is not a key of id2label (${size} labels)`, {
-      hint: `Use ids from the model's id2label, or ${IGNORED_LABEL_ID} for positions to ignore`,
-    });
+    throw new MetricsInputError(
+      'unknown-label-id',
+      `${where} = ${id} is not a key of id2label (${size} labels)`,
+      {
+        hint: `Use ids from the model's id2label, or ${IGNORED_LABEL_ID} for positions to ignore`,
+      },
+    );
   }
   return name;
 }

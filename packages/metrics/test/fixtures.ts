@@ -21,7 +21,7 @@ export function expectCloseTo(actual: unknown, expected: unknown, path = 'value'
   } else if (Array.isArray(expected)) {
     expect(Array.isArray(actual), path).toBe(true);
     expect((actual as unknown[]).length, `${path}.length`).toBe(expected.length);
-    expected.forEach((e, i) => expectCloseTo((actual as unknown[])[i], e, `${path}[${i}]`));
+    for (const [i, e] of expected.entries()) expectCloseTo((actual as unknown[])[i], e, `${path}[${i}]`);
   } else if (expected !== null && typeof expected === 'object') {
     expect(Object.keys(actual as object).sort(), `${path} keys`).toEqual(Object.keys(expected).sort());
     for (const [key, e] of Object.entries(expected)) {
