@@ -64,29 +64,18 @@ export function unpickle(
       });
     }
   };
-  const u8 = () => {
-    need(1);
-    return bytes[pos++]!;
+  /** Consumes `size` bytes and decodes them with `read` at their start offset. */
+  const fixed = <T>(size: number, read: (at: number) => T): T => {
+    need(size);
+    pos += size;
+    return read(pos - size);
   };
-  const u16 = () => {
-    need(2);
-    pos += 2;
-    return view.getUint16(pos - 2, true);
-  };
-  const i32 = () => {
-    need(4);
-    pos += 4;
-    return view.getInt32(pos - 4, true);
-  };
-  const u32 = () => {
-    need(4);
-    pos += 4;
-    return view.getUint32(pos - 4, true);
-  };
+  const u8 = () => fixed(1, (at) => bytes[at]!);
+  const u16 = () => fixed(2, (at) => view.getUint16(at, true));
+  const i32 = () => fixed(4, (at) => view.getInt32(at, true));
+  const u32 = () => fixed(4, (at) => view.getUint32(at, true));
   const u64 = () => {
-    need(8);
-    pos += 8;
-    const value = view.getBigUint64(pos - 8, true);
+    const value = fixed(8, (at) => view.getBigUint64(at, true));
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`length ${value} is too large`);
     return Number(value);
   };
@@ -190,9 +179,7 @@ export function unpickle(
         break;
       }
       case 0x47: // BINFLOAT (big-endian, unlike everything else)
-        need(8);
-        pos += 8;
-        stack.push(view.getFloat64(pos - 8, false));
+        stack.push(fixed(8, (at) => view.getFloat64(at, false)));
         break;
       case 0x58: // BINUNICODE
         stack.push(utf8(u32()));

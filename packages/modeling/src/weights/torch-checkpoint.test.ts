@@ -89,6 +89,22 @@ describe('readTorchCheckpoint on the fixture checkpoints', () => {
 });
 
 describe('readTorchCheckpoint honours what torch.save can express', () => {
+  it('finds the archive folder from the zip itself instead of assuming pytorch_model/ or archive/', async () => {
+    const original = await readFile(modelFile('tiny-bert-mlm', 'pytorch_model.bin'));
+    const renamed = Buffer.from(
+      original.toString('latin1').replaceAll('pytorch_model/', 'archive_model/'),
+      'latin1',
+    );
+    await withTempDir(async (dir) => {
+      const path = join(dir, 'weights.bin');
+      await writeFile(path, renamed);
+      expectSameTensors(
+        await readTorchCheckpoint(path),
+        await readTorchCheckpoint(modelFile('tiny-bert-mlm', 'pytorch_model.bin')),
+      );
+    });
+  });
+
   it('gathers a transposed (strided) view and an offset view of one storage', async () => {
     const storage = { type: 'FloatStorage', key: '0', numel: 6 };
     const main = new PickleWriter().proto().emptyDict().mark();
