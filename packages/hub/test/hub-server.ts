@@ -79,15 +79,15 @@ export class FakeHub {
       authorization: req.headers.authorization,
     });
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(path);
-    if (api) return this.modelInfo(req, res, api[1] as string, api[2] as string);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
-    if (resolve)
-      return this.resolveFile(req, res, resolve[1] as string, resolve[2] as string, resolve[3] as string);
-    const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(path);
-    const blob = cdn && this.blobs.get(cdn[1] as string);
-    if (cdn && blob)
-      return this.sendBytes(req, res, this.tampered.get(cdn[1] as string) ?? blob, {}, cdn[1] as string);
-    this.fail(res, 404, 'RepoNotFound');
+    const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(path)?.[1];
+    const blob = cdn === undefined ? undefined : this.blobs.get(cdn);
+    if (api) this.modelInfo(req, res, api[1] as string, api[2] as string);
+    else if (resolve)
+      this.resolveFile(req, res, resolve[1] as string, resolve[2] as string, resolve[3] as string);
+    else if (cdn !== undefined && blob !== undefined)
+      this.sendBytes(req, res, this.tampered.get(cdn) ?? blob, {}, cdn);
+    else this.fail(res, 404, 'RepoNotFound');
   }
 
   private modelInfo(req: IncomingMessage, res: ServerResponse, repoId: string, revision: string): void {
@@ -118,7 +118,10 @@ export class FakeHub {
     const found = this.lookup(req, res, repoId, revision, false);
     if (!found) return;
     const data = found.repo.files[file];
-    if (data === undefined) return this.fail(res, 404, 'EntryNotFound', { 'X-Repo-Commit': found.commit });
+    if (data === undefined) {
+      this.fail(res, 404, 'EntryNotFound', { 'X-Repo-Commit': found.commit });
+      return;
+    }
     const common = { 'X-Repo-Commit': found.commit };
     if (isLfs(file)) {
       const digest = sha256(data);
@@ -171,11 +174,15 @@ export class FakeHub {
       'Content-Length': String(body.length),
       ...(range ? { 'Content-Range': `bytes ${start}-${data.length - 1}/${data.length}` } : {}),
     });
-    if (req.method === 'HEAD') return void res.end();
     const cut = cutKey === undefined ? undefined : this.cuts.get(cutKey);
-    if (cut === undefined || cutKey === undefined) return void res.end(body);
-    this.cuts.delete(cutKey);
-    res.write(body.subarray(0, cut), () => res.socket?.destroy());
+    if (req.method === 'HEAD') {
+      res.end();
+    } else if (cut === undefined || cutKey === undefined) {
+      res.end(body);
+    } else {
+      this.cuts.delete(cutKey);
+      res.write(body.subarray(0, cut), () => res.socket?.destroy());
+    }
   }
 
   private fail(
