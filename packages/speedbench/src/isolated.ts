@@ -26,10 +26,15 @@ function childEntry(): string {
   return fileURLToPath(new URL(`./child${ownExtension}`, import.meta.url));
 }
 
-function childExecArgv(extra: readonly string[]): string[] {
-  if (ownExtension !== '.ts') return [...extra];
+/**
+ * From source, the child runs under tsx, with this package's tsconfig so that `@bcmb/*` resolves to the
+ * sibling sources as it does in vitest.
+ */
+function childRuntime(extra: readonly string[]): { execArgv: string[]; env: NodeJS.ProcessEnv } {
+  if (ownExtension !== '.ts') return { execArgv: [...extra], env: process.env };
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return ['--import', tsx, ...extra];
+  const tsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+  return { execArgv: ['--import', tsx, ...extra], env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig } };
 }
 
 /**
@@ -40,7 +45,7 @@ function childExecArgv(extra: readonly string[]): string[] {
 export function runChild(job: ChildJob, options: RunChildOptions = {}): Promise<ChildOutcome> {
   return new Promise((resolve, reject) => {
     const child = fork(childEntry(), [], {
-      execArgv: childExecArgv(options.execArgv ?? []),
+      ...childRuntime(options.execArgv ?? []),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
