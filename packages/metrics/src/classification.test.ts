@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectCloseTo, loadCases } from '../test/fixtures.js';
+import { averagesByKey, byName, expectCloseTo, loadCases } from '../test/fixtures.js';
 import {
   accuracy,
   computeSingleLabelMetrics,
@@ -26,25 +26,22 @@ describe('single-label metrics against scikit-learn (single_label.json)', () => 
     expect(cases).toHaveLength(35);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))(
+  it.each(byName(cases))(
     '%s: computeSingleLabelMetrics returns exactly what compute_metrics_single_label_classification returned',
     (_, c) => {
       expectCloseTo(computeSingleLabelMetrics(c.logits, c.labels), c.research_code_output);
     },
   );
 
-  it.each(cases.map((c) => [c.name, c] as const))(
+  it.each(byName(cases))(
     '%s: accuracy, micro/macro/weighted P/R/F1 and per-class scores match sklearn (zero_division=0)',
     (_, c) => {
       const preds = c.preds_argmax;
-      const actual: Record<string, unknown> = { accuracy: accuracy(c.labels, preds) };
-      for (const average of ['weighted', 'micro', 'macro'] as const) {
-        const s = precisionRecallF1(c.labels, preds, { average, zeroDivision: 0 });
-        actual[`${average}_f1`] = s.f1;
-        actual[`${average}_precision`] = s.precision;
-        actual[`${average}_recall`] = s.recall;
-      }
-      actual.per_class = precisionRecallF1PerClass(c.labels, preds, { zeroDivision: 0 });
+      const actual = {
+        accuracy: accuracy(c.labels, preds),
+        ...averagesByKey((average) => precisionRecallF1(c.labels, preds, { average, zeroDivision: 0 })),
+        per_class: precisionRecallF1PerClass(c.labels, preds, { zeroDivision: 0 }),
+      };
       expectCloseTo(actual, c.expected);
     },
   );

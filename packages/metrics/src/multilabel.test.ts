@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectCloseTo, loadCases } from '../test/fixtures.js';
+import { averagesByKey, byName, expectCloseTo, loadCases } from '../test/fixtures.js';
 import { MetricsInputError } from './errors.js';
 import { thresholdLogits } from './logits.js';
 import {
@@ -25,31 +25,28 @@ describe('multi-label metrics against scikit-learn >= 1.3 (multi_label.json)', (
     expect(cases).toHaveLength(18);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s: predictions are logits > 0, strictly', (_, c) => {
+  it.each(byName(cases))('%s: predictions are logits > 0, strictly', (_, c) => {
     expect(thresholdLogits(c.logits)).toEqual(c.preds_gt0);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))(
+  it.each(byName(cases))(
     '%s: computeMultiLabelMetrics returns what compute_metrics_multi_label_classification returned',
     (_, c) => {
       expectCloseTo(computeMultiLabelMetrics(c.logits, c.labels), c.research_code_output);
     },
   );
 
-  it.each(cases.map((c) => [c.name, c] as const))(
+  it.each(byName(cases))(
     '%s: weighted/micro/macro P/R/F1, per-column scores and subset accuracy match',
     (_, c) => {
       const preds = thresholdLogits(c.logits);
-      const actual: Record<string, unknown> = {
+      const actual = {
+        ...averagesByKey((average) =>
+          multilabelPrecisionRecallF1(c.labels, preds, { average, zeroDivision: 0 }),
+        ),
         per_column: multilabelPerColumn(c.labels, preds, { zeroDivision: 0 }),
         subset_accuracy: subsetAccuracy(c.labels, preds),
       };
-      for (const average of ['weighted', 'micro', 'macro'] as const) {
-        const s = multilabelPrecisionRecallF1(c.labels, preds, { average, zeroDivision: 0 });
-        actual[`${average}_f1`] = s.f1;
-        actual[`${average}_precision`] = s.precision;
-        actual[`${average}_recall`] = s.recall;
-      }
       expectCloseTo(actual, c.expected);
     },
   );

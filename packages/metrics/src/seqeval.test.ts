@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectCloseTo, loadCases } from '../test/fixtures.js';
+import { byName, expectCloseTo, loadCases } from '../test/fixtures.js';
 import { MetricsInputError } from './errors.js';
 import { extractEntities, type SeqevalResult, seqeval } from './seqeval.js';
 
@@ -40,11 +40,11 @@ describe('seqeval against evaluate.load("seqeval").compute (seqeval.json)', () =
     expect(cases).toHaveLength(33);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s: default (lenient) mode matches', (_, c) => {
+  it.each(byName(cases))('%s: default (lenient) mode matches', (_, c) => {
     checkAgainst(c.default, () => seqeval(c.references, c.predictions));
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s: mode="strict", scheme=IOB2 matches', (_, c) => {
+  it.each(byName(cases))('%s: mode="strict", scheme=IOB2 matches', (_, c) => {
     checkAgainst(c.strict_IOB2, () => seqeval(c.references, c.predictions, { mode: 'strict' }));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectCloseTo, loadCases } from '../test/fixtures.js';
+import { byName, expectCloseTo, loadCases } from '../test/fixtures.js';
 import { MetricsInputError } from './errors.js';
 import { alignTokenPredictions, computeTokenClassificationMetrics } from './token-classification.js';
 
@@ -22,7 +22,7 @@ describe('token classification end to end (token_classification_e2e.json)', () =
     expect(cases).toHaveLength(4);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))(
+  it.each(byName(cases))(
     '%s: drops -100 positions and maps argmax ids through id2label like the research code',
     (_, c) => {
       expect(alignTokenPredictions(c.logits, c.labels, c.id2label)).toEqual({
@@ -32,7 +32,7 @@ describe('token classification end to end (token_classification_e2e.json)', () =
     },
   );
 
-  it.each(cases.map((c) => [c.name, c] as const))(
+  it.each(byName(cases))(
     '%s: returns compute_metrics_token_classification four numbers (or its error)',
     (_, c) => {
       const run = () => computeTokenClassificationMetrics(c.logits, c.labels, c.id2label);

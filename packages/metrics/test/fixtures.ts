@@ -31,3 +31,24 @@ export function expectCloseTo(actual: unknown, expected: unknown, path = 'value'
     expect(actual, path).toEqual(expected);
   }
 }
+
+/** `[name, case]` rows for `it.each`, so each case reports under its fixture name. */
+export function byName<T extends { name: string }>(cases: readonly T[]): (readonly [string, T])[] {
+  return cases.map((c) => [c.name, c] as const);
+}
+
+/** Scores under the fixtures' keys: `weighted_f1`, `micro_precision`, `macro_recall`, … */
+export function averagesByKey(
+  score: (average: 'weighted' | 'micro' | 'macro') => { precision: number; recall: number; f1: number },
+): Record<string, number> {
+  const flat: Record<string, number> = {};
+  for (const average of ['weighted', 'micro', 'macro'] as const) {
+    const { precision, recall, f1 } = score(average);
+    Object.assign(flat, {
+      [`${average}_f1`]: f1,
+      [`${average}_precision`]: precision,
+      [`${average}_recall`]: recall,
+    });
+  }
+  return flat;
+}
