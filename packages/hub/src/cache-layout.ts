@@ -56,8 +56,12 @@ export class RepoCache {
     return join(this.locks, `${etag}.bcmb-lock`);
   }
 
+  noExistDir(commit: string): string {
+    return join(this.root, '.no_exist', commit);
+  }
+
   noExistPath(commit: string, file: string): string {
-    return join(this.root, '.no_exist', commit, ...file.split('/'));
+    return join(this.noExistDir(commit), ...file.split('/'));
   }
 
   /** The commit a revision resolves to without the network: itself if a commit id, else `refs/<revision>`. */

@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { modelInfo } from '@huggingface/hub';
 import { verifyCachedBlob } from './blob-integrity.js';
 import { withBlobLock } from './blob-lock.js';
@@ -110,10 +110,7 @@ async function fromCache(
   const commit = await cache.commitFor(revision);
   if (commit === undefined) return { missing: [`refs/${revision}`], where: cache.root };
   const dir = cache.snapshotDir(commit);
-  const state = stateFrom(
-    await listFilesUnder(dir),
-    await listFilesUnder(join(cache.root, '.no_exist', commit)),
-  );
+  const state = stateFrom(await listFilesUnder(dir), await listFilesUnder(cache.noExistDir(commit)));
   const selection = await selectInDirectory(dir, state, { strict, requested: options.files });
   if (selection.missing.length > 0) return { missing: selection.missing, where: dir };
   if (options.verify) {
