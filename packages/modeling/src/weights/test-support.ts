@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32, deflateRawSync } from 'node:zlib';
 
 /** The tiny checkpoints committed at the repository root. */
 export const MODELS_DIR = fileURLToPath(new URL('../../../../fixtures/models/', import.meta.url));
@@ -153,4 +154,51 @@ export function legacyCheckpoint(
     at += piece.length;
   }
   return out;
+}
+
+/** A minimal zip (no zip64, no data descriptors) with stored or deflated entries, as torch or other tools write it. */
+export function zipArchive(entries: { name: string; data: Uint8Array; deflate?: boolean }[]): Uint8Array {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const { name, data, deflate } of entries) {
+    const nameBytes = Buffer.from(name, 'utf8');
+    const body = deflate ? deflateRawSync(data) : Buffer.from(data);
+    const fields = { method: deflate ? 8 : 0, crc: crc32(data), compressed: body.length, size: data.length };
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    writeEntryFields(local, 8, fields);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    writeEntryFields(central, 10, fields);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, body);
+    centrals.push(central, nameBytes);
+    offset += local.length + nameBytes.length + body.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+/** method, time/date (0), crc, sizes: the run shared by local and central headers. */
+function writeEntryFields(
+  header: Buffer,
+  at: number,
+  fields: { method: number; crc: number; compressed: number; size: number },
+): void {
+  header.writeUInt16LE(fields.method, at);
+  header.writeUInt32LE(fields.crc, at + 6);
+  header.writeUInt32LE(fields.compressed, at + 10);
+  header.writeUInt32LE(fields.size, at + 14);
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointFormatError, UnsafePickleError } from './errors.js';
 import { readSafetensors } from './safetensors.js';
 import type { StateDict, WeightTensor } from './state-dict.js';
-import { legacyCheckpoint, modelFile, PickleWriter, withTempDir } from './test-support.js';
+import { legacyCheckpoint, modelFile, PickleWriter, withTempDir, zipArchive } from './test-support.js';
 import { readTorchCheckpoint, readTorchCheckpointWithFormat } from './torch-checkpoint.js';
 
 function bitsOf({ data }: WeightTensor): Buffer {
@@ -102,6 +102,23 @@ describe('readTorchCheckpoint honours what torch.save can express', () => {
         await readTorchCheckpoint(path),
         await readTorchCheckpoint(modelFile('tiny-bert-mlm', 'pytorch_model.bin')),
       );
+    });
+  });
+
+  it('reads deflated zip entries, which other writers than torch.save produce', async () => {
+    const main = new PickleWriter().proto().emptyDict().mark();
+    main.str('w').tensor({ type: 'FloatStorage', key: '0', numel: 3 }, 0, [3], [1]).setItems().stop();
+    const archive = zipArchive([
+      { name: 'ckpt/data.pkl', data: main.bytes(), deflate: true },
+      { name: 'ckpt/data/0', data: new Uint8Array(new Float32Array([1.5, -2, 8]).buffer), deflate: true },
+    ]);
+    await withTempDir(async (dir) => {
+      const path = join(dir, 'ckpt.bin');
+      await writeFile(path, archive);
+      expect((await readTorchCheckpoint(path)).get('w')).toEqual({
+        shape: [3],
+        data: new Float32Array([1.5, -2, 8]),
+      });
     });
   });
 
@@ -208,6 +225,33 @@ describe('truncated or corrupt torch checkpoints give CheckpointFormatError', ()
     expect(await failureOf(bytes.subarray(0, length))).toBeInstanceOf(CheckpointFormatError);
   });
 
+  it.each([
+    [
+      'no data.pkl',
+      [{ name: 'x/data/0', data: new Uint8Array(4) }],
+      /exactly one <folder>\/data.pkl, found 0/,
+    ],
+    [
+      'two data.pkl folders',
+      [
+        { name: 'a/data.pkl', data: new Uint8Array(1) },
+        { name: 'b/data.pkl', data: new Uint8Array(1) },
+      ],
+      /found 2/,
+    ],
+  ])('a zip with %s', async (_label, entries, message) => {
+    const error = await failureOf(zipArchive(entries));
+    expect(error).toBeInstanceOf(CheckpointFormatError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('a zip whose storage entry is missing', async () => {
+    const main = new PickleWriter().proto().emptyDict().mark();
+    main.str('w').tensor({ type: 'FloatStorage', key: '7', numel: 1 }, 0, [1], [1]).setItems().stop();
+    const error = await failureOf(zipArchive([{ name: 'm/data.pkl', data: main.bytes() }]));
+    expect((error as Error).message).toMatch(/no entry "m\/data\/7"/);
+  });
+
   it('a file that is neither zip nor pickle', async () => {
     const error = await failureOf(new TextEncoder().encode('<html>404 Not Found</html>'));
     expect(error).toBeInstanceOf(CheckpointFormatError);
@@ -226,6 +270,19 @@ describe('truncated or corrupt torch checkpoints give CheckpointFormatError', ()
     );
     expect(error).toBeInstanceOf(CheckpointFormatError);
     expect((error as Error).message).toMatch(/reads element 5 of a 4-element storage/);
+  });
+
+  it('an expanded (stride-0) view claiming more elements than its storage holds', async () => {
+    const main = new PickleWriter().proto().emptyDict().mark();
+    main
+      .str('w')
+      .tensor({ type: 'FloatStorage', key: '0', numel: 1 }, 0, [100_000_000], [0])
+      .setItems()
+      .stop();
+    const error = await failureOf(
+      legacyCheckpoint(main.bytes(), [{ key: '0', count: 1, data: new Uint8Array(4) }]),
+    );
+    expect((error as Error).message).toMatch(/100000000 elements but its storage only 1/);
   });
 
   it('a pickle that is not a dict of tensors', async () => {

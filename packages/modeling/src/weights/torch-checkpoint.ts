@@ -79,7 +79,7 @@ async function readZip(path: string): Promise<StateDict> {
     }
     return materializeTensors(refs, (storage) => storages.get(storage.key)!, path);
   } finally {
-    archive.close();
+    await archive.close();
   }
 }
 

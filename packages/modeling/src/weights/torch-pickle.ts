@@ -178,6 +178,16 @@ function materializeTensor(name: string, ref: TensorRef, bytes: Uint8Array, file
   const storageElements = Math.floor(bytes.byteLength / elementBytes);
   const count = elementCount(size);
   const lastIndex = size.reduce((last, dim, axis) => last + (dim - 1) * stride[axis]!, offset);
+  // Stride-0 (expanded) views could claim far more elements than the file holds; weights never need them.
+  if (count > storageElements) {
+    throw new CheckpointFormatError(
+      `tensor "${name}" has ${count} elements but its storage only ${storageElements} (an expanded view)`,
+      {
+        file,
+        hint: 'Save a contiguous copy of the weights (tensor.contiguous()) instead of a broadcast view',
+      },
+    );
+  }
   if (count > 0 && lastIndex >= storageElements) {
     throw new CheckpointFormatError(
       `tensor "${name}" reads element ${lastIndex} of a ${storageElements}-element storage`,

@@ -1,10 +1,28 @@
+import { type FileHandle, open } from 'node:fs/promises';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { CheckpointFormatError } from './errors.js';
+import { readExactly } from './file-io.js';
+
+/** Zip method 0: the entry is stored as is (torch.save writes every entry this way). */
+const STORED = 0;
+
+/** yauzl ≥ 3 API that @types/yauzl (2.x) does not describe yet. */
+interface LocalHeaderReader {
+  readLocalFileHeader(
+    entry: Entry,
+    options: { minimal: true },
+    callback: (error: Error | null, header: { fileDataStart: number }) => void,
+  ): void;
+}
+
+/** Deflate cannot expand data by more than about 1032:1, so a larger claimed size is a lie, not a big entry. */
+const MAX_DEFLATE_RATIO = 1032;
 
 /** A zip archive opened for random access: entries are listed from the central directory and read one at a time. */
 export class ZipArchive {
   private constructor(
     private readonly zip: ZipFile,
+    private readonly handle: FileHandle,
     readonly file: string,
     readonly entries: ReadonlyMap<string, Entry>,
   ) {}
@@ -15,10 +33,12 @@ export class ZipArchive {
         error ? reject(wrapZipError(error, file)) : resolve(opened),
       ),
     );
+    const handle = await open(file, 'r');
     try {
-      return new ZipArchive(zip, file, await listEntries(zip, file));
+      return new ZipArchive(zip, handle, file, await listEntries(zip, file));
     } catch (error) {
       zip.close();
+      await handle.close();
       throw error;
     }
   }
@@ -32,7 +52,22 @@ export class ZipArchive {
         hint: 'The checkpoint is incomplete; download it again',
       });
     }
+    if (entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO) {
+      throw new CheckpointFormatError(
+        `zip entry "${name}" claims ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed bytes`,
+        { file: this.file, hint: 'The archive is corrupt or hostile; download it again' },
+      );
+    }
     const target = new Uint8Array(entry.uncompressedSize);
+    if (
+      entry.compressionMethod === STORED &&
+      entry.compressedSize === entry.uncompressedSize &&
+      !entry.isEncrypted()
+    ) {
+      // One positioned read straight into the target: several times faster than yauzl's chunked stream.
+      await readExactly(this.handle, target, await this.dataStart(entry), this.file);
+      return target;
+    }
     let filled = 0;
     const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
       this.zip.openReadStream(entry, (error, opened) =>
@@ -51,8 +86,19 @@ export class ZipArchive {
     return target;
   }
 
-  close(): void {
+  private dataStart(entry: Entry): Promise<number> {
+    return new Promise((resolve, reject) =>
+      (this.zip as unknown as LocalHeaderReader).readLocalFileHeader(
+        entry,
+        { minimal: true },
+        (error, header) => (error ? reject(wrapZipError(error, this.file)) : resolve(header.fileDataStart)),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
     this.zip.close();
+    await this.handle.close();
   }
 }
 
