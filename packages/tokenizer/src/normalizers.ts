@@ -1,0 +1,186 @@
+import { AlignedText, AlignedTextBuilder, forEachCodePoint } from './aligned-text.js';
+import { UnsupportedTokenizerError } from './errors.js';
+
+/** A normalizer stage: text in, text out, offsets carried through. */
+export type Normalizer = (text: AlignedText) => AlignedText;
+
+/** The `normalizer` field of a tokenizer.json (the kinds bcmb supports). */
+export type NormalizerConfig =
+  | { type: 'NFC' | 'NFD' | 'NFKC' | 'NFKD' | 'Lowercase' | 'StripAccents' }
+  | {
+      type: 'BertNormalizer';
+      clean_text?: boolean;
+      handle_chinese_chars?: boolean;
+      strip_accents?: boolean | null;
+      lowercase?: boolean;
+    }
+  | { type: 'Sequence'; normalizers: NormalizerConfig[] };
+
+export function createNormalizer(config: NormalizerConfig | null | undefined): Normalizer | null {
+  if (config === null || config === undefined) return null;
+  switch (config.type) {
+    case 'NFC':
+    case 'NFD':
+    case 'NFKC':
+    case 'NFKD': {
+      const form = config.type;
+      return (text) => unicodeNormalize(text, form);
+    }
+    case 'Lowercase':
+      return (text) => mapCodePoints(text, { lowercase: true });
+    case 'StripAccents':
+      return (text) => mapCodePoints(text, { stripAccents: true });
+    case 'BertNormalizer': {
+      const lowercase = config.lowercase ?? true;
+      const options: CodePointOptions = {
+        clean: config.clean_text ?? true,
+        chinese: config.handle_chinese_chars ?? true,
+        // Rust BertNormalizer: `strip_accents.unwrap_or(lowercase)`.
+        stripAccents: config.strip_accents ?? lowercase,
+        lowercase,
+      };
+      return (text) => mapCodePoints(text, options);
+    }
+    case 'Sequence': {
+      const stages = config.normalizers.map(createNormalizer).filter((n): n is Normalizer => n !== null);
+      return (text) => stages.reduce((current, stage) => stage(current), text);
+    }
+    default:
+      throw new UnsupportedTokenizerError(`normalizer ${(config as { type: string }).type}`);
+  }
+}
+
+const MARK = /\p{M}/u;
+
+/**
+ * Unicode normalization with alignment. Text is cut into clusters (a code point and the marks after
+ * it); inside a changed cluster, output code point k keeps the span of input code point k and extra
+ * output code points share the previous one's span — what `unicode-normalization-alignments` gives
+ * the Rust library (a composed "é" from "e\u0301" maps to the "e").
+ */
+function unicodeNormalize(text: AlignedText, form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD'): AlignedText {
+  const source = text.text;
+  if (source.normalize(form) === source) return text;
+  const builder = new AlignedTextBuilder(source.length);
+  let clusterStart = 0;
+  const flush = (end: number) => {
+    if (end > clusterStart) normalizeCluster(text, clusterStart, end, form, builder);
+    clusterStart = end;
+  };
+  forEachCodePoint(source, (codePoint, unit) => {
+    if (unit > 0 && !MARK.test(String.fromCodePoint(codePoint))) flush(unit);
+  });
+  flush(source.length);
+  return builder.build();
+}
+
+function normalizeCluster(
+  text: AlignedText,
+  from: number,
+  to: number,
+  form: string,
+  builder: AlignedTextBuilder,
+): void {
+  const cluster = text.text.slice(from, to);
+  const normalized = cluster.normalize(form);
+  if (normalized === cluster) {
+    builder.copyFrom(text, from, to);
+    return;
+  }
+  const inputSpans: Array<[number, number]> = [];
+  forEachCodePoint(cluster, (_, unit, units) => {
+    inputSpans.push(text.sourceSpan(from + unit, from + unit + units));
+  });
+  let index = 0;
+  let span = inputSpans[0]!;
+  for (const char of normalized) {
+    if (index < inputSpans.length) span = inputSpans[index]!;
+    builder.push(char, span[0], span[1]);
+    index++;
+  }
+}
+
+interface CodePointOptions {
+  clean?: boolean;
+  chinese?: boolean;
+  stripAccents?: boolean;
+  lowercase?: boolean;
+}
+
+// ASCII controls BertNormalizer's clean_text removes (\t, \n, \r are whitespace, kept as spaces).
+const ASCII_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+const NON_ASCII = /[^\x00-\x7f]/;
+const ASCII_WHITESPACE = /[\t\n\r]/g;
+const OTHER = /\p{C}/u;
+const WHITE_SPACE = /\p{White_Space}/u;
+const NONSPACING_MARK = /\p{Mn}/u;
+
+/**
+ * The code-point-local normalizers (BertNormalizer and its parts), in the Rust order: clean_text,
+ * handle_chinese_chars, strip_accents (NFD then drop Mn), lowercase. Every output code point keeps
+ * the span of the input code point it came from.
+ */
+function mapCodePoints(text: AlignedText, options: CodePointOptions): AlignedText {
+  const source = text.text;
+  if (!NON_ASCII.test(source) && !(options.clean && ASCII_CONTROL.test(source))) {
+    // ASCII fast path: every change is one unit for one unit.
+    let mapped = options.clean ? source.replace(ASCII_WHITESPACE, ' ') : source;
+    if (options.lowercase) mapped = mapped.toLowerCase();
+    if (mapped === source) return text;
+    return text.withText(mapped);
+  }
+  const builder = new AlignedTextBuilder(source.length);
+  forEachCodePoint(source, (codePoint, unit, units) => {
+    const start = text.sourceStart(unit);
+    const end = text.sourceEnd(unit + units - 1);
+    if (options.clean) {
+      if (codePoint === 0 || codePoint === 0xfffd || isControl(codePoint)) return;
+      if (isBertWhitespace(codePoint)) {
+        builder.push(' ', start, end);
+        return;
+      }
+    }
+    const chinese = options.chinese === true && isChineseChar(codePoint);
+    if (chinese) builder.push(' ', start, end);
+    builder.push(mapChar(codePoint, options), start, end);
+    if (chinese) builder.push(' ', start, end);
+  });
+  return builder.build();
+}
+
+function mapChar(codePoint: number, options: CodePointOptions): string {
+  let char = String.fromCodePoint(codePoint);
+  if (options.stripAccents && codePoint >= 0xc0) {
+    char = Array.from(char.normalize('NFD'))
+      .filter((c) => !NONSPACING_MARK.test(c))
+      .join('');
+  }
+  if (options.lowercase) {
+    // Per code point, like Rust's `char::to_lowercase` (no final-sigma context).
+    char = Array.from(char, (c) => c.toLowerCase()).join('');
+  }
+  return char;
+}
+
+function isControl(codePoint: number): boolean {
+  if (codePoint === 0x09 || codePoint === 0x0a || codePoint === 0x0d) return false;
+  return OTHER.test(String.fromCodePoint(codePoint));
+}
+
+function isBertWhitespace(codePoint: number): boolean {
+  return WHITE_SPACE.test(String.fromCodePoint(codePoint));
+}
+
+/** The CJK ranges of BERT's `_is_chinese_char`. */
+export function isChineseChar(cp: number): boolean {
+  return (
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x20000 && cp <= 0x2a6df) ||
+    (cp >= 0x2a700 && cp <= 0x2b73f) ||
+    (cp >= 0x2b740 && cp <= 0x2b81f) ||
+    (cp >= 0x2b820 && cp <= 0x2ceaf) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0x2f800 && cp <= 0x2fa1f)
+  );
+}

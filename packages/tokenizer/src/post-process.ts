@@ -1,0 +1,235 @@
+import { TruncationError, UnsupportedTokenizerError } from './errors.js';
+import type { TokenSequence } from './pipeline.js';
+
+/** One encoded input, the shape transformers' BatchEncoding gives per example. */
+export interface Encoding {
+  ids: number[];
+  tokens: string[];
+  /** token_type_ids (0 for the first sequence, 1 for the second with BERT; always 0 with ModernBERT). */
+  typeIds: number[];
+  attentionMask: number[];
+  specialTokensMask: number[];
+  /** [start, end) in UTF-16 code units of the token's own string (`text`, `textPair` or the word); [0, 0] for special tokens. */
+  offsets: Array<[number, number]>;
+  wordIds: Array<number | null>;
+  sequenceIds: Array<number | null>;
+}
+
+export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
+export type Side = 'right' | 'left';
+
+export interface TruncationParams {
+  maxLength: number;
+  strategy: TruncationStrategy;
+  side: Side;
+}
+
+type TemplatePiece =
+  | { kind: 'special'; ids: number[]; tokens: string[]; typeId: number }
+  | { kind: 'sequence'; sequence: 0 | 1; typeId: number };
+
+/** The post_processor of tokenizer.json as a list of pieces for single inputs and pairs. */
+export interface Template {
+  single: TemplatePiece[];
+  pair: TemplatePiece[];
+}
+
+interface TemplateItemConfig {
+  SpecialToken?: { id: string; type_id: number };
+  Sequence?: { id: 'A' | 'B'; type_id: number };
+}
+
+export type PostProcessorConfig =
+  | {
+      type: 'TemplateProcessing';
+      single: TemplateItemConfig[];
+      pair: TemplateItemConfig[];
+      special_tokens: Record<string, { id: string; ids: number[]; tokens: string[] }>;
+    }
+  | { type: 'BertProcessing'; sep: [string, number]; cls: [string, number] };
+
+export function createTemplate(config: PostProcessorConfig | null | undefined): Template {
+  if (config === null || config === undefined) {
+    return {
+      single: [{ kind: 'sequence', sequence: 0, typeId: 0 }],
+      pair: [
+        { kind: 'sequence', sequence: 0, typeId: 0 },
+        { kind: 'sequence', sequence: 1, typeId: 1 },
+      ],
+    };
+  }
+  if (config.type === 'BertProcessing') {
+    const cls = { kind: 'special' as const, ids: [config.cls[1]], tokens: [config.cls[0]] };
+    const sep = { kind: 'special' as const, ids: [config.sep[1]], tokens: [config.sep[0]] };
+    return {
+      single: [{ ...cls, typeId: 0 }, { kind: 'sequence', sequence: 0, typeId: 0 }, { ...sep, typeId: 0 }],
+      pair: [
+        { ...cls, typeId: 0 },
+        { kind: 'sequence', sequence: 0, typeId: 0 },
+        { ...sep, typeId: 0 },
+        { kind: 'sequence', sequence: 1, typeId: 1 },
+        { ...sep, typeId: 1 },
+      ],
+    };
+  }
+  if (config.type !== 'TemplateProcessing') {
+    throw new UnsupportedTokenizerError(`post_processor ${(config as { type: string }).type}`);
+  }
+  const piece = (item: TemplateItemConfig): TemplatePiece => {
+    if (item.Sequence) return { kind: 'sequence', sequence: item.Sequence.id === 'A' ? 0 : 1, typeId: item.Sequence.type_id };
+    const special = config.special_tokens[item.SpecialToken!.id]!;
+    return { kind: 'special', ids: special.ids, tokens: special.tokens, typeId: item.SpecialToken!.type_id };
+  };
+  return { single: config.single.map(piece), pair: config.pair.map(piece) };
+}
+
+/** How many special tokens the template adds (Rust `added_tokens(is_pair)`). */
+export function addedTokenCount(template: Template, isPair: boolean): number {
+  return (isPair ? template.pair : template.single).reduce(
+    (sum, p) => sum + (p.kind === 'special' ? p.ids.length : 0),
+    0,
+  );
+}
+
+const TOO_SHORT = 'Truncation error: Sequence to truncate too short to respect the provided max_length';
+const NO_SECOND = 'Truncation error: Second sequence not provided';
+
+/**
+ * Truncates in place like the Rust `truncate_encodings`; `maxLength` here already excludes the
+ * special tokens. Throws the Rust/transformers error when the chosen sequence cannot absorb the cut.
+ */
+export function truncate(first: TokenSequence, second: TokenSequence | null, params: TruncationParams): void {
+  const { maxLength, strategy, side } = params;
+  const total = first.ids.length + (second?.ids.length ?? 0);
+  if (total <= maxLength) return;
+  const toRemove = total - maxLength;
+  if (strategy === 'longest_first') {
+    if (second === null) {
+      keep(first, maxLength, side);
+      return;
+    }
+    // Rust's rule: the shorter sequence keeps its length if it can, otherwise both get about half.
+    let shorter = Math.min(first.ids.length, second.ids.length);
+    let longer: number;
+    if (shorter > maxLength) longer = shorter;
+    else longer = Math.max(shorter, maxLength - shorter);
+    if (shorter + longer > maxLength) {
+      shorter = Math.floor(maxLength / 2);
+      longer = shorter + (maxLength % 2);
+    }
+    const firstIsShorter = first.ids.length <= second.ids.length;
+    keep(first, firstIsShorter ? shorter : longer, side);
+    keep(second, firstIsShorter ? longer : shorter, side);
+    return;
+  }
+  const target = strategy === 'only_first' ? first : second;
+  if (target === null) {
+    throw new TruncationError(NO_SECOND, { hint: "Use truncation 'only_first' or 'longest_first' for a single text" });
+  }
+  if (target.ids.length <= toRemove) {
+    throw new TruncationError(TOO_SHORT, {
+      hint: `Removing ${toRemove} tokens would empty the ${strategy === 'only_first' ? 'first' : 'second'} sequence (${target.ids.length} tokens); raise maxLength or use 'longest_first'`,
+    });
+  }
+  keep(target, target.ids.length - toRemove, side);
+}
+
+function keep(sequence: TokenSequence, length: number, side: Side): void {
+  if (sequence.ids.length <= length) return;
+  const from = side === 'right' ? 0 : sequence.ids.length - length;
+  const to = from + length;
+  sequence.ids = sequence.ids.slice(from, to);
+  sequence.tokens = sequence.tokens.slice(from, to);
+  sequence.offsets = sequence.offsets.slice(from, to);
+  sequence.wordIds = sequence.wordIds.slice(from, to);
+}
+
+/** Lays the sequences out along the template: special tokens, type ids, sequence ids, masks. */
+export function applyTemplate(
+  template: Template,
+  first: TokenSequence,
+  second: TokenSequence | null,
+  addSpecialTokens: boolean,
+): Encoding {
+  const encoding: Encoding = {
+    ids: [],
+    tokens: [],
+    typeIds: [],
+    attentionMask: [],
+    specialTokensMask: [],
+    offsets: [],
+    wordIds: [],
+    sequenceIds: [],
+  };
+  for (const piece of second === null ? template.single : template.pair) {
+    if (piece.kind === 'special') {
+      if (!addSpecialTokens) continue;
+      for (let k = 0; k < piece.ids.length; k++) {
+        pushToken(encoding, piece.ids[k]!, piece.tokens[k]!, piece.typeId, 1, [0, 0], null, null);
+      }
+      continue;
+    }
+    const sequence = piece.sequence === 0 ? first : second!;
+    for (let k = 0; k < sequence.ids.length; k++) {
+      pushToken(
+        encoding,
+        sequence.ids[k]!,
+        sequence.tokens[k]!,
+        piece.typeId,
+        0,
+        sequence.offsets[k]!,
+        sequence.wordIds[k]!,
+        piece.sequence,
+      );
+    }
+  }
+  return encoding;
+}
+
+function pushToken(
+  encoding: Encoding,
+  id: number,
+  token: string,
+  typeId: number,
+  special: number,
+  offsets: [number, number],
+  wordId: number | null,
+  sequenceId: number | null,
+): void {
+  encoding.ids.push(id);
+  encoding.tokens.push(token);
+  encoding.typeIds.push(typeId);
+  encoding.attentionMask.push(1);
+  encoding.specialTokensMask.push(special);
+  encoding.offsets.push(offsets);
+  encoding.wordIds.push(wordId);
+  encoding.sequenceIds.push(sequenceId);
+}
+
+export interface PadToken {
+  id: number;
+  token: string;
+  typeId: number;
+}
+
+/** Pads in place to `length` (attention 0, special-tokens mask 1, offsets [0, 0]). */
+export function pad(encoding: Encoding, length: number, padToken: PadToken, side: Side): void {
+  const missing = length - encoding.ids.length;
+  if (missing <= 0) return;
+  const fill = <T>(values: T[], value: T): T[] => {
+    const padding = new Array<T>(missing).fill(value);
+    return side === 'right' ? values.concat(padding) : padding.concat(values);
+  };
+  encoding.ids = fill(encoding.ids, padToken.id);
+  encoding.tokens = fill(encoding.tokens, padToken.token);
+  encoding.typeIds = fill(encoding.typeIds, padToken.typeId);
+  encoding.attentionMask = fill(encoding.attentionMask, 0);
+  encoding.specialTokensMask = fill(encoding.specialTokensMask, 1);
+  encoding.offsets = side === 'right' ? encoding.offsets.concat(padOffsets(missing)) : padOffsets(missing).concat(encoding.offsets);
+  encoding.wordIds = fill<number | null>(encoding.wordIds, null);
+  encoding.sequenceIds = fill<number | null>(encoding.sequenceIds, null);
+}
+
+function padOffsets(count: number): Array<[number, number]> {
+  return Array.from({ length: count }, () => [0, 0] as [number, number]);
+}
