@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core ships op gradients separately; training (tf.variableGrads) needs them registered.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Activation } from './config.js';
 import { WeightMismatchError } from './errors.js';
 
@@ -158,18 +160,22 @@ export function embeddingLookup(
   paddingIdx: number | null,
 ): tf.Tensor2D {
   const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const weights = args[0] as tf.Tensor;
-    const value = tf.gather(weights, ids) as tf.Tensor2D;
-    const gradFunc = (dy: tf.Tensor) => {
+    const [weights, indices, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    // The ids are saved so they outlive the forward pass's tidy scope until backprop.
+    save([indices]);
+    const value = tf.gather(weights, indices) as tf.Tensor2D;
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const savedIds = saved[0] as tf.Tensor1D;
+      const dyRows = dy as tf.Tensor2D;
       const rows =
         paddingIdx === null
-          ? dy
-          : tf.mul(dy, tf.expandDims(tf.cast(tf.notEqual(ids, paddingIdx), 'float32'), 1));
-      return tf.scatterND(tf.expandDims(ids, 1), rows, weights.shape);
+          ? dyRows
+          : tf.mul(dyRows, tf.expandDims(tf.cast(tf.notEqual(savedIds, paddingIdx), 'float32'), 1));
+      return [tf.scatterND(tf.expandDims(savedIds, 1), rows, weights.shape), tf.zerosLike(savedIds)];
     };
     return { value, gradFunc };
   });
-  return lookup(table) as tf.Tensor2D;
+  return lookup(table, ids) as tf.Tensor2D;
 }
 
 export class Embedding {

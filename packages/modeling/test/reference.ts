@@ -60,3 +60,23 @@ export function maxAbsDiff(actual: tf.Tensor, expected: RefTensor, realTokens?: 
 export function relDiff(actual: number, expected: number): number {
   return Math.abs(actual - expected) / Math.abs(expected);
 }
+
+/** A temp model folder holding only config.json and pytorch_model.bin of `folder`, to load the bin. */
+export async function binOnlyCopy(folder: string): Promise<string> {
+  const { mkdtemp, copyFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(`${tmpdir()}/bcmb-bin-`);
+  await copyFile(`${MODELS_DIR}${folder}/config.json`, `${dir}/config.json`);
+  await copyFile(`${MODELS_DIR}${folder}/pytorch_model.bin`, `${dir}/pytorch_model.bin`);
+  return dir;
+}
+
+/** The model inputs of a reference input block (`inputs.batch_a`), with `labels` from the named field. */
+export function referenceInputs(input: Reference, labelsField?: string, idsField = 'input_ids') {
+  return {
+    inputIds: toTensor(input[idsField]) as tf.Tensor2D,
+    attentionMask: toTensor(input.attention_mask) as tf.Tensor2D,
+    tokenTypeIds: input.token_type_ids ? (toTensor(input.token_type_ids) as tf.Tensor2D) : undefined,
+    labels: labelsField ? toTensor(input[labelsField]) : undefined,
+  };
+}
