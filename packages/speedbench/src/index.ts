@@ -69,5 +69,6 @@ export {
   type WorkloadSpec,
   workloadBatch,
   workloadLengths,
+  workloadSpec,
   workloadsForMaxLength,
 } from './workloads.js';

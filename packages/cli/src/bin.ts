@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+import { speedCommand } from './commands/speed.js';
+import { createProgram, runProgram } from './program.js';
+
+// One entry per subcommand.
+const program = createProgram([speedCommand()]);
+
+runProgram(program, process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
