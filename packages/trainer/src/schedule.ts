@@ -3,13 +3,21 @@
  * the optimizer's (k+1)-th update uses `linearScheduleLr(k, …)` (LambdaLR starts at step 0 and advances after
  * each update).
  */
-export function linearScheduleLr(stepsTaken: number, baseLr: number, warmupSteps: number, totalSteps: number): number {
+export function linearScheduleLr(
+  stepsTaken: number,
+  baseLr: number,
+  warmupSteps: number,
+  totalSteps: number,
+): number {
   if (stepsTaken < warmupSteps) return (baseLr * stepsTaken) / Math.max(1, warmupSteps);
   return baseLr * Math.max(0, (totalSteps - stepsTaken) / Math.max(1, totalSteps - warmupSteps));
 }
 
 /** TrainingArguments.get_warmup_steps: explicit steps win, else ceil(total × ratio). */
-export function warmupSteps(totalSteps: number, options: { warmupSteps?: number; warmupRatio?: number }): number {
+export function warmupSteps(
+  totalSteps: number,
+  options: { warmupSteps?: number; warmupRatio?: number },
+): number {
   const steps = options.warmupSteps ?? 0;
   return steps > 0 ? steps : Math.ceil(totalSteps * (options.warmupRatio ?? 0));
 }

@@ -24,7 +24,9 @@ describe.each(['bert', 'modernbert'] as const)('%s reference training step, opti
   it('computes the pre-clip global norm and clip coefficient of both steps from per-parameter norms', () => {
     for (const step of ref.steps) {
       const total = globalNorm(Object.values(step.per_param_grad_norm_pre_clip));
-      expect(Math.abs(total - step.global_grad_norm_pre_clip) / step.global_grad_norm_pre_clip).toBeLessThan(1e-6);
+      expect(Math.abs(total - step.global_grad_norm_pre_clip) / step.global_grad_norm_pre_clip).toBeLessThan(
+        1e-6,
+      );
       expect(clipCoefficient(total)).toBeCloseTo(step.clip_coef, 7);
     }
   });
@@ -47,7 +49,10 @@ describe.each(['bert', 'modernbert'] as const)('%s reference training step, opti
         [embeddingName]: step.embedding_grad_rows_pre_clip.rows,
       };
       const grads = new Map(
-        Object.entries(recorded).map(([name, t]) => [name, tf.mul(tf.tensor(t.data, t.shape, 'float32'), coef)]),
+        Object.entries(recorded).map(([name, t]) => [
+          name,
+          tf.mul(tf.tensor(t.data, t.shape, 'float32'), coef),
+        ]),
       );
       optimizer.step(grads, ref.optimizer.lr);
       for (const g of grads.values()) g.dispose();

@@ -42,7 +42,11 @@ export class AdamW {
   private readonly eps: number;
 
   /** `weightDecay` maps each parameter name to its group's decay (see `parameterGroups`). */
-  constructor(parameters: Map<string, tf.Variable>, weightDecay: Map<string, number>, options: AdamWOptions = {}) {
+  constructor(
+    parameters: Map<string, tf.Variable>,
+    weightDecay: Map<string, number>,
+    options: AdamWOptions = {},
+  ) {
     this.beta1 = options.beta1 ?? ADAM_BETA1;
     this.beta2 = options.beta2 ?? ADAM_BETA2;
     this.eps = options.eps ?? ADAM_EPSILON;
@@ -74,7 +78,10 @@ export class AdamW {
       tf.tidy(() => {
         const decayed = tf.mul(slot.variable, 1 - lr * slot.weightDecay);
         const expAvg = tf.add(tf.mul(slot.expAvg, this.beta1), tf.mul(grad, 1 - this.beta1));
-        const expAvgSq = tf.add(tf.mul(slot.expAvgSq, this.beta2), tf.mul(tf.mul(grad, grad), 1 - this.beta2));
+        const expAvgSq = tf.add(
+          tf.mul(slot.expAvgSq, this.beta2),
+          tf.mul(tf.mul(grad, grad), 1 - this.beta2),
+        );
         const denom = tf.add(tf.div(tf.sqrt(expAvgSq), biasCorrection2Sqrt), this.eps);
         slot.variable.assign(tf.sub(decayed, tf.div(tf.mul(expAvg, stepSize), denom)));
         slot.expAvg.assign(expAvg);

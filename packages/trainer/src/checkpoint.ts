@@ -1,0 +1,192 @@
+import { copyFile, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { replaceDirAtomic, writeFileAtomic } from '@bcmb/core';
+import {
+  type EncoderModel,
+  readSafetensors,
+  SAFETENSORS_WEIGHTS_FILE,
+  type StateDict,
+  savePretrained,
+  writeSafetensors,
+} from '@bcmb/modeling';
+import * as tf from '@tensorflow/tfjs-core';
+import { CheckpointError } from './errors.js';
+import type { LogEntry } from './log.js';
+import type { AdamWState } from './optim/adamw.js';
+
+/** transformers' `PREFIX_CHECKPOINT_DIR`. */
+export const CHECKPOINT_PREFIX = 'checkpoint-';
+export const TRAINER_STATE_FILE = 'trainer_state.json';
+/** AdamW moments, `<param>.exp_avg` / `<param>.exp_avg_sq`, the step in the metadata (torch writes optimizer.pt). */
+export const OPTIMIZER_STATE_FILE = 'optimizer.safetensors';
+export const TRAINING_ARGS_FILE = 'training_args.json';
+/** Tokenizer files copied next to the weights, as the Trainer saves its tokenizer into each checkpoint. */
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.txt',
+];
+
+/** The fields of transformers' `TrainerState` that resuming and best-model selection need (same JSON names). */
+export interface TrainerState {
+  epoch: number;
+  global_step: number;
+  max_steps: number;
+  num_train_epochs: number;
+  logging_steps: number;
+  train_batch_size: number;
+  best_metric: number | null;
+  best_model_checkpoint: string | null;
+  log_history: LogEntry[];
+}
+
+export interface CheckpointContents {
+  model: EncoderModel;
+  optimizer: AdamWState;
+  state: TrainerState;
+  trainingArgs: Record<string, unknown>;
+  /** Folder whose tokenizer files are copied in (the model's source folder). */
+  tokenizerDir?: string;
+}
+
+export function checkpointName(globalStep: number): string {
+  return `${CHECKPOINT_PREFIX}${globalStep}`;
+}
+
+/**
+ * Writes `<outputDir>/checkpoint-<step>/` atomically: a Hugging Face model folder (config.json + model.safetensors,
+ * loadable by `from_pretrained`), the tokenizer files, trainer_state.json, training_args.json and the optimizer.
+ */
+export async function saveCheckpoint(outputDir: string, contents: CheckpointContents): Promise<string> {
+  const dir = join(outputDir, checkpointName(contents.state.global_step));
+  await replaceDirAtomic(dir, async (temp) => {
+    await savePretrained(contents.model, temp);
+    await writeSafetensors(join(temp, OPTIMIZER_STATE_FILE), optimizerTensors(contents.optimizer), {
+      step: String(contents.optimizer.step),
+    });
+    await writeJson(join(temp, TRAINER_STATE_FILE), contents.state);
+    await writeJson(join(temp, TRAINING_ARGS_FILE), contents.trainingArgs);
+    if (contents.tokenizerDir) await copyTokenizerFiles(contents.tokenizerDir, temp);
+  });
+  return dir;
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function copyTokenizerFiles(from: string, to: string): Promise<void> {
+  for (const file of TOKENIZER_FILES) {
+    await copyFile(join(from, file), join(to, file)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+}
+
+function optimizerTensors(state: AdamWState): StateDict {
+  const dict: StateDict = new Map();
+  for (const [name, moments] of state.moments) {
+    dict.set(`${name}.exp_avg`, { shape: [moments.expAvg.length], data: moments.expAvg });
+    dict.set(`${name}.exp_avg_sq`, { shape: [moments.expAvgSq.length], data: moments.expAvgSq });
+  }
+  return dict;
+}
+
+/** Checkpoint folders under `outputDir`, oldest step first (transformers' `_sorted_checkpoints`). */
+export async function listCheckpoints(outputDir: string): Promise<{ dir: string; step: number }[]> {
+  const entries = await readdir(outputDir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return entries
+    .filter((entry) => entry.isDirectory() && /^checkpoint-\d+$/.test(entry.name))
+    .map((entry) => ({
+      dir: join(outputDir, entry.name),
+      step: Number(entry.name.slice(CHECKPOINT_PREFIX.length)),
+    }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** The newest complete checkpoint (one whose trainer_state.json exists), or undefined. */
+export async function latestCheckpoint(outputDir: string): Promise<string | undefined> {
+  const checkpoints = await listCheckpoints(outputDir);
+  for (const { dir } of checkpoints.reverse()) {
+    if (
+      await stat(join(dir, TRAINER_STATE_FILE)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return dir;
+  }
+  return undefined;
+}
+
+/**
+ * Deletes old checkpoints beyond `limit`, never the best one: with limit 1 and a best checkpoint that is not the
+ * newest, two are kept (transformers' `_rotate_checkpoints`).
+ */
+export async function rotateCheckpoints(
+  outputDir: string,
+  limit: number,
+  best: string | null,
+): Promise<void> {
+  const dirs = (await listCheckpoints(outputDir)).map((c) => c.dir);
+  const bestName = best === null ? null : basename(best);
+  const bestIndex = dirs.findIndex((dir) => basename(dir) === bestName);
+  if (bestIndex >= 0 && bestIndex < dirs.length - 1) {
+    // Keep the best next to the newest so it survives the cut.
+    const [bestDir] = dirs.splice(bestIndex, 1);
+    dirs.splice(dirs.length - 1, 0, bestDir!);
+  }
+  const keep = limit === 1 && bestIndex >= 0 && bestIndex !== dirs.length - 1 ? 2 : limit;
+  for (const dir of dirs.slice(0, Math.max(0, dirs.length - keep)))
+    await rm(dir, { recursive: true, force: true });
+}
+
+export async function readTrainerState(checkpointDir: string): Promise<TrainerState> {
+  const path = join(checkpointDir, TRAINER_STATE_FILE);
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as TrainerState;
+  } catch (error) {
+    throw new CheckpointError('cannot read the trainer state of the checkpoint', {
+      file: path,
+      cause: error,
+      hint: 'The checkpoint is incomplete; delete it to resume from the previous one',
+    });
+  }
+}
+
+/** Copies a checkpoint's model.safetensors into the model's variables (kernels transposed back to [in, out]). */
+export async function loadModelWeights(model: EncoderModel, checkpointDir: string): Promise<void> {
+  const file = join(checkpointDir, SAFETENSORS_WEIGHTS_FILE);
+  const dict = await readSafetensors(file);
+  for (const [name, variable] of model.params.variables) {
+    const weight = dict.get(name);
+    if (!weight) throw new CheckpointError(`checkpoint has no weight ${name}`, { file });
+    tf.tidy(() => {
+      const value = tf.tensor(weight.data, weight.shape, 'float32');
+      variable.assign(model.params.transposed.has(name) ? tf.transpose(value) : value);
+    });
+  }
+}
+
+/** The AdamW state saved with a checkpoint taken after `step` optimizer updates. */
+export async function loadOptimizerState(
+  checkpointDir: string,
+  names: Iterable<string>,
+  step: number,
+): Promise<AdamWState> {
+  const file = join(checkpointDir, OPTIMIZER_STATE_FILE);
+  const dict = await readSafetensors(file);
+  const moments: AdamWState['moments'] = new Map();
+  for (const name of names) {
+    const expAvg = dict.get(`${name}.exp_avg`);
+    const expAvgSq = dict.get(`${name}.exp_avg_sq`);
+    if (!expAvg || !expAvgSq)
+      throw new CheckpointError(`optimizer state has no moments for ${name}`, { file });
+    moments.set(name, { expAvg: expAvg.data, expAvgSq: expAvgSq.data });
+  }
+  return { step, moments };
+}

@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Label id the losses and metrics skip (transformers' `-100`: special tokens, later sub-words, padding). */
+export const IGNORE_LABEL = -100;
+/** The three label shapes of the five tasks. */
+export type LabelKind = 'single-label' | 'multi-label' | 'token';
+
+/** One tokenized example. `label` is a class id, a multi-hot row, or one id per token (-100 where ignored). */
+export interface EncodedExample {
+  inputIds: number[];
+  tokenTypeIds?: number[];
+  label: number | number[];
+}
+
+/** A padded batch as model inputs; dispose with `disposeBatch`. */
+export interface Batch {
+  inputIds: tf.Tensor2D;
+  attentionMask: tf.Tensor2D;
+  tokenTypeIds?: tf.Tensor2D;
+  labels: tf.Tensor;
+  /** Real (non-padding) tokens in the batch. */
+  tokens: number;
+}
+
+/**
+ * Labels for pre-split words: the first sub-token of each word gets the word's label; later sub-tokens and
+ * special tokens (word id null) get -100 (the research `tokenize_and_align_labels`).
+ */
+export function alignWordLabels(
+  wordIds: readonly (number | null)[],
+  wordLabels: readonly number[],
+): number[] {
+  let previous: number | null = null;
+  return wordIds.map((wordId) => {
+    const label = wordId === null || wordId === previous ? IGNORE_LABEL : wordLabels[wordId]!;
+    previous = wordId;
+    return label;
+  });
+}
+
+/**
+ * Dynamic padding to the longest example, right side, like `DataCollatorWithPadding` (labels stacked) and
+ * `DataCollatorForTokenClassification` (token labels padded with -100).
+ */
+export function collate(examples: readonly EncodedExample[], padTokenId: number, kind: LabelKind): Batch {
+  const length = Math.max(...examples.map((e) => e.inputIds.length));
+  const size = examples.length * length;
+  const ids = new Int32Array(size).fill(padTokenId);
+  const mask = new Int32Array(size);
+  const withTypes = examples.some((e) => e.tokenTypeIds !== undefined);
+  const types = new Int32Array(size);
+  const tokenLabels = kind === 'token' ? new Int32Array(size).fill(IGNORE_LABEL) : null;
+  let tokens = 0;
+  examples.forEach((example, b) => {
+    const offset = b * length;
+    ids.set(example.inputIds, offset);
+    mask.fill(1, offset, offset + example.inputIds.length);
+    if (example.tokenTypeIds) types.set(example.tokenTypeIds, offset);
+    if (tokenLabels) tokenLabels.set(example.label as number[], offset);
+    tokens += example.inputIds.length;
+  });
+  const shape: [number, number] = [examples.length, length];
+  return {
+    inputIds: tf.tensor2d(ids, shape, 'int32'),
+    attentionMask: tf.tensor2d(mask, shape, 'int32'),
+    ...(withTypes ? { tokenTypeIds: tf.tensor2d(types, shape, 'int32') } : {}),
+    labels: collateLabels(examples, kind, tokenLabels, shape),
+    tokens,
+  };
+}
+
+function collateLabels(
+  examples: readonly EncodedExample[],
+  kind: LabelKind,
+  tokenLabels: Int32Array | null,
+  shape: [number, number],
+): tf.Tensor {
+  switch (kind) {
+    case 'token':
+      return tf.tensor2d(tokenLabels!, shape, 'int32');
+    case 'single-label':
+      return tf.tensor1d(
+        examples.map((e) => e.label as number),
+        'int32',
+      );
+    case 'multi-label':
+      return tf.tensor2d(
+        examples.map((e) => e.label as number[]),
+        undefined,
+        'float32',
+      );
+  }
+}
+
+export function disposeBatch(batch: Batch): void {
+  batch.inputIds.dispose();
+  batch.attentionMask.dispose();
+  batch.tokenTypeIds?.dispose();
+  batch.labels.dispose();
+}
+
+/** Consecutive slices of `order` of at most `size` (the last may be shorter, as `drop_last=False`). */
+export function batchIndices(order: readonly number[], size: number): number[][] {
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; start += size) batches.push(order.slice(start, start + size));
+  return batches;
+}

@@ -1,0 +1,56 @@
+import type { EncoderModel } from '@bcmb/modeling';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from './collate.js';
+
+export interface LossAndGradients {
+  loss: number;
+  /** Gradients by parameter name; the caller disposes them. */
+  grads: Map<string, tf.Tensor>;
+}
+
+/**
+ * Loss and gradients of one batch in training mode. `lossScale` divides the loss before differentiation, as the
+ * Trainer divides by gradient_accumulation_steps; the returned loss is the scaled one.
+ */
+export function lossAndGradients(model: EncoderModel, batch: Batch, lossScale = 1): LossAndGradients {
+  const parameters = model.parameters();
+  const nameOf = new Map([...parameters].map(([name, variable]) => [variable.name, name]));
+  const { value, grads } = tf.variableGrads(() => {
+    const output = model.forward(
+      {
+        inputIds: batch.inputIds,
+        attentionMask: batch.attentionMask,
+        labels: batch.labels,
+        ...(batch.tokenTypeIds ? { tokenTypeIds: batch.tokenTypeIds } : {}),
+      },
+      { training: true },
+    );
+    return lossScale === 1 ? output.loss! : tf.div(output.loss!, lossScale);
+  }, [...parameters.values()]);
+  const loss = value.dataSync()[0]!;
+  value.dispose();
+  const named = new Map<string, tf.Tensor>();
+  for (const [variableName, grad] of Object.entries(grads)) named.set(nameOf.get(variableName)!, grad);
+  return { loss, grads: named };
+}
+
+/** Adds `more` into `sum` (disposing both inputs' replaced tensors); returns the running sum. */
+export function accumulate(
+  sum: Map<string, tf.Tensor> | null,
+  more: Map<string, tf.Tensor>,
+): Map<string, tf.Tensor> {
+  if (sum === null) return more;
+  for (const [name, grad] of more) {
+    const previous = sum.get(name);
+    sum.set(name, previous ? tf.add(previous, grad) : grad);
+    if (previous) {
+      previous.dispose();
+      grad.dispose();
+    }
+  }
+  return sum;
+}
+
+export function disposeGrads(grads: Map<string, tf.Tensor>): void {
+  for (const grad of grads.values()) grad.dispose();
+}

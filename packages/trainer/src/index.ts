@@ -1,0 +1,60 @@
+export {
+  CHECKPOINT_PREFIX,
+  checkpointName,
+  latestCheckpoint,
+  listCheckpoints,
+  loadModelWeights,
+  loadOptimizerState,
+  OPTIMIZER_STATE_FILE,
+  readTrainerState,
+  saveCheckpoint,
+  TRAINER_STATE_FILE,
+  type TrainerState,
+} from './checkpoint.js';
+export {
+  alignWordLabels,
+  type Batch,
+  batchIndices,
+  collate,
+  disposeBatch,
+  type EncodedExample,
+  IGNORE_LABEL,
+  type LabelKind,
+} from './collate.js';
+export { type EncodeOptions, encodeExamples, labelKindOf, type RawExample } from './encode.js';
+export { CheckpointError, TrainingError } from './errors.js';
+export {
+  bestMetricFor,
+  type ComputeMetrics,
+  type EvalPrediction,
+  type EvaluateOptions,
+  evaluateModel,
+  taskMetrics,
+} from './evaluation.js';
+export { type LossAndGradients, lossAndGradients } from './gradients.js';
+export type { LogEntry } from './log.js';
+export {
+  ADAM_BETA1,
+  ADAM_BETA2,
+  ADAM_EPSILON,
+  AdamW,
+  type AdamWMoments,
+  type AdamWOptions,
+  type AdamWState,
+} from './optim/adamw.js';
+export { type ClipResult, clipCoefficient, clipGradNorm, globalNorm, MAX_GRAD_NORM } from './optim/clip.js';
+export {
+  DEFAULT_WEIGHT_DECAY,
+  decayParameterNames,
+  isLayerNormParameter,
+  weightDecayByParameter,
+} from './optim/param-groups.js';
+export { linearScheduleLr, updatesPerEpoch, warmupSteps } from './schedule.js';
+export { type Random, seededRandom, shuffledIndices, withMathRandom, withMathRandomAsync } from './seed.js';
+export {
+  DEFAULT_TRAINING_ARGUMENTS,
+  Trainer,
+  type TrainerOptions,
+  type TrainingArguments,
+  type TrainOutput,
+} from './trainer.js';
