@@ -45,3 +45,27 @@ export function scratchRawDir(sample?: string): { dir: string; dispose(): void }
   if (sample !== undefined) cpSync(rawDirOf(sample), dir, { recursive: true });
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Runs `use` with a scratch raw folder (a copy of `sample`'s raw files, or empty) and removes it afterwards. */
+export async function withScratchDir<T>(
+  sample: string | undefined,
+  use: (dir: string) => Promise<T> | T,
+): Promise<T> {
+  const scratch = scratchRawDir(sample);
+  try {
+    return await use(scratch.dir);
+  } finally {
+    scratch.dispose();
+  }
+}
+
+/** The train / validation / test indices an expected.json recorded. */
+export function recordedSplit(
+  expected: ExpectedSample,
+): Record<'train' | 'validation' | 'test', number[] | undefined> {
+  return {
+    train: expected.split?.train_indices,
+    validation: expected.split?.validation_indices,
+    test: expected.split?.test_indices,
+  };
+}

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetFormatError } from '../errors.js';
-import { scratchRawDir } from '../test-fixtures.js';
+import { withScratchDir } from '../test-fixtures.js';
 import { parsePandasDelimited, streamCsv } from './delimited.js';
 
 describe('parsePandasDelimited (pandas C tokenizer defaults)', () => {
@@ -32,9 +32,8 @@ describe('parsePandasDelimited (pandas C tokenizer defaults)', () => {
 
 describe('streamCsv', () => {
   it('streams quoted multi-line fields and reports the line each row starts on', async () => {
-    const scratch = scratchRawDir();
-    try {
-      const file = join(scratch.dir, 'notes.csv');
+    await withScratchDir(undefined, async (dir) => {
+      const file = join(dir, 'notes.csv');
       writeFileSync(file, 'ROW_ID,TEXT\n1,"two\nlines"\n\n2,"say ""hi"""\n3,plain\n');
       const rows: [string[], number][] = [];
       await streamCsv(file, { progress: false, onRow: (fields, line) => rows.push([fields, line]) });
@@ -43,23 +42,18 @@ describe('streamCsv', () => {
         [['2', 'say "hi"'], 5],
         [['3', 'plain'], 6],
       ]);
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 
   it('rejects a row with the wrong column count, naming file:line', async () => {
-    const scratch = scratchRawDir();
-    try {
-      const file = join(scratch.dir, 'notes.csv');
+    await withScratchDir(undefined, async (dir) => {
+      const file = join(dir, 'notes.csv');
       writeFileSync(file, 'ROW_ID,TEXT\n1,"a,b"\n2,a,b\n');
       const error = await streamCsv(file, { progress: false, onRow: () => undefined }).catch(
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(DatasetFormatError);
       expect((error as Error).message).toContain(`Row has 3 fields but the header has 2 (${file}:3)`);
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 });

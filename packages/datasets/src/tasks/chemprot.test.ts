@@ -7,7 +7,7 @@ import {
   type ExpectedSample,
   rawDirOf,
   readSample,
-  scratchRawDir,
+  withScratchDir,
 } from '../test-fixtures.js';
 import { CHEMPROT_LABELS, chemProt } from './chemprot.js';
 
@@ -58,46 +58,37 @@ describe('ChemProt adapter', () => {
   });
 
   it('rejects a label that train.tsv never uses with an UnknownLabelError at file:line', async () => {
-    const scratch = scratchRawDir('ChemProt');
-    try {
-      const dev = join(scratch.dir, 'dev.tsv');
+    await withScratchDir('ChemProt', async (dir) => {
+      const dev = join(dir, 'dev.tsv');
       writeFileSync(
         dev,
         'index\tsentence\tlabel\n1.T1.T2\t@CHEMICAL$ binds @GENE$.\tCPR:4\n2.T1.T2\tx\tCPR:10\n',
       );
-      const error = await chemProt.load(scratch.dir).catch((e: unknown) => e);
+      const error = await chemProt.load(dir).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnknownLabelError);
       expect((error as Error).message).toContain(`Unknown label "CPR:10" in row 2.T1.T2 (${dev}:3)`);
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 
   it('rejects a row with the wrong number of columns, naming file:line', async () => {
-    const scratch = scratchRawDir('ChemProt');
-    try {
-      const test = join(scratch.dir, 'test.tsv');
+    await withScratchDir('ChemProt', async (dir) => {
+      const test = join(dir, 'test.tsv');
       writeFileSync(test, 'index\tsentence\tlabel\n1.T1.T2\tfine\tfalse\n2.T1.T2\tbroken\tsentence\tfalse\n');
-      await expect(chemProt.load(scratch.dir)).rejects.toThrow(
+      await expect(chemProt.load(dir)).rejects.toThrow(
         new DatasetFormatError('Row has 4 fields but the header has 3', {
           file: test,
           line: 3,
           hint: 'A field probably contains an unescaped delimiter or the file is truncated; fix or re-download it',
         }),
       );
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 
   it('rejects a sentence pandas would read as NaN', async () => {
-    const scratch = scratchRawDir('ChemProt');
-    try {
-      const train = join(scratch.dir, 'train.tsv');
+    await withScratchDir('ChemProt', async (dir) => {
+      const train = join(dir, 'train.tsv');
       writeFileSync(train, 'index\tsentence\tlabel\n1.T1.T2\tNA\tfalse\n');
-      await expect(chemProt.load(scratch.dir)).rejects.toThrow(`Row has an empty sentence (${train}:2)`);
-    } finally {
-      scratch.dispose();
-    }
+      await expect(chemProt.load(dir)).rejects.toThrow(`Row has an empty sentence (${train}:2)`);
+    });
   });
 });

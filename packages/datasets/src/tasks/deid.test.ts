@@ -9,7 +9,8 @@ import {
   type ExpectedSample,
   rawDirOf,
   readSample,
-  scratchRawDir,
+  recordedSplit,
+  withScratchDir,
 } from '../test-fixtures.js';
 import { DEID_LABELS, DEID_SPLIT, deid, mapDeidMask, processDeidRecord } from './deid.js';
 
@@ -73,11 +74,7 @@ describe('DEID adapter on the real PhysioNet records', () => {
   });
 
   it('splits 10 records exactly like sklearn train_test_split(random_state=42) twice', () => {
-    expect(threeWaySplit(expected.examples_before_split.length, DEID_SPLIT)).toEqual({
-      train: expected.split?.train_indices,
-      validation: expected.split?.validation_indices,
-      test: expected.split?.test_indices,
-    });
+    expect(threeWaySplit(expected.examples_before_split.length, DEID_SPLIT)).toEqual(recordedSplit(expected));
   });
 });
 
@@ -115,41 +112,32 @@ describe('DEID unit cases (research map_mask / process_record)', () => {
 
   it('rejects an unmapped mask (bare B/I tag) with an UnknownLabelError naming the record (research: cast ValueError)', async () => {
     const unit = units.process_record.find((c) => c.name === 'unmapped_mask_gives_bare_B_I')!;
-    const scratch = scratchRawDir();
-    try {
-      writeFileSync(join(scratch.dir, 'id.text'), `${unit.text_record}\n\n`);
-      writeFileSync(join(scratch.dir, 'id.res'), `\n${unit.res_record}\n\n`);
-      const error = await deid.load(scratch.dir).catch((e: unknown) => e);
+    await withScratchDir(undefined, async (dir) => {
+      writeFileSync(join(dir, 'id.text'), `${unit.text_record}\n\n`);
+      writeFileSync(join(dir, 'id.res'), `\n${unit.res_record}\n\n`);
+      const error = await deid.load(dir).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnknownLabelError);
       expect((error as UnknownLabelError).label).toBe('B');
-      expect((error as UnknownLabelError).message).toContain(`record 0 (${join(scratch.dir, 'id.res')}:2)`);
-    } finally {
-      scratch.dispose();
-    }
+      expect((error as UnknownLabelError).message).toContain(`record 0 (${join(dir, 'id.res')}:2)`);
+    });
   });
 
   it('warns, and tags to the end as the research code does, when the text after a mask is not in id.text', async () => {
     const unit = units.process_record.find((c) => c.name === 'next_plain_not_found')!;
-    const scratch = scratchRawDir();
-    try {
-      writeFileSync(join(scratch.dir, 'id.text'), `${unit.text_record}\n\n`.repeat(4));
-      writeFileSync(join(scratch.dir, 'id.res'), `${unit.res_record}\n\n`.repeat(4));
-      const splits = await deid.load(scratch.dir);
+    await withScratchDir(undefined, async (dir) => {
+      writeFileSync(join(dir, 'id.text'), `${unit.text_record}\n\n`.repeat(4));
+      writeFileSync(join(dir, 'id.res'), `${unit.res_record}\n\n`.repeat(4));
+      const splits = await deid.load(dir);
       expect(splits.warnings.map((w) => w.code)).toEqual(Array(4).fill('deid_plain_text_not_found'));
       expect(splits.train[0]?.tokens).toEqual(unit.token_tag_pairs.map(([token]) => token));
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 
   it('rejects id.text and id.res with different record counts (research: prints a warning and truncates)', async () => {
-    const scratch = scratchRawDir('DEID');
-    try {
-      const res = readFileSync(join(scratch.dir, 'id.res'), 'utf8');
-      writeFileSync(join(scratch.dir, 'id.res'), res.slice(0, res.lastIndexOf('START_OF_RECORD')));
-      await expect(deid.load(scratch.dir)).rejects.toThrow(/id\.text has 10 records but id\.res has 9/);
-    } finally {
-      scratch.dispose();
-    }
+    await withScratchDir('DEID', async (dir) => {
+      const res = readFileSync(join(dir, 'id.res'), 'utf8');
+      writeFileSync(join(dir, 'id.res'), res.slice(0, res.lastIndexOf('START_OF_RECORD')));
+      await expect(deid.load(dir)).rejects.toThrow(/id\.text has 10 records but id\.res has 9/);
+    });
   });
 });

@@ -8,7 +8,8 @@ import {
   type ExpectedSample,
   rawDirOf,
   readSample,
-  scratchRawDir,
+  recordedSplit,
+  withScratchDir,
 } from '../test-fixtures.js';
 import {
   joinAnnotationsWithNotes,
@@ -67,52 +68,41 @@ describe('Phenotype adapter', () => {
   });
 
   it('splits the joined rows exactly like datasets train_test_split(0.2 then 0.125, seed=42)', () => {
-    expect(threeWaySplit(expected.rows_before_split.length, PHENOTYPE_SPLIT)).toEqual({
-      train: expected.split?.train_indices,
-      validation: expected.split?.validation_indices,
-      test: expected.split?.test_indices,
-    });
+    expect(threeWaySplit(expected.rows_before_split.length, PHENOTYPE_SPLIT)).toEqual(
+      recordedSplit(expected),
+    );
   });
 
   it('keeps every NOTEEVENTS row of a duplicated ROW_ID, in file order (pandas inner merge)', async () => {
-    const scratch = scratchRawDir();
-    try {
-      const file = join(scratch.dir, 'NOTEEVENTS.csv');
+    await withScratchDir(undefined, async (dir) => {
+      const file = join(dir, 'NOTEEVENTS.csv');
       writeFileSync(file, 'ROW_ID,TEXT\n1,first\n2,skip\n1,"second\nline"\n');
       const notes = await readWantedNotes(file, new Set([1]), { progress: false });
       expect([...notes]).toEqual([[1, ['first', 'second\nline']]]);
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 
   it('rejects a NOTEEVENTS row with the wrong column count, naming file:line', async () => {
-    const scratch = scratchRawDir('Phenotype');
-    try {
-      const file = join(scratch.dir, 'NOTEEVENTS.csv');
+    await withScratchDir('Phenotype', async (dir) => {
+      const file = join(dir, 'NOTEEVENTS.csv');
       const lines = readFileSync(file, 'utf8').split('\n');
       lines[7] = `${lines[7]},extra`;
       writeFileSync(file, lines.join('\n'));
-      await expect(phenotype.load(scratch.dir, { progress: false })).rejects.toThrow(
+      await expect(phenotype.load(dir, { progress: false })).rejects.toThrow(
         `Row has 12 fields but the header has 11 (${file}:8)`,
       );
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 
   it('rejects a non-numeric annotation flag, naming file:line', async () => {
-    const scratch = scratchRawDir('Phenotype');
-    try {
-      const file = join(scratch.dir, 'ACTdb102003.csv');
+    await withScratchDir('Phenotype', async (dir) => {
+      const file = join(dir, 'ACTdb102003.csv');
       const lines = readFileSync(file, 'utf8').split('\n');
       lines[2] = lines[2]!.replace(/,0$/, ',');
       writeFileSync(file, lines.join('\n'));
-      const error = await phenotype.load(scratch.dir, { progress: false }).catch((e: unknown) => e);
+      const error = await phenotype.load(dir, { progress: false }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DatasetFormatError);
       expect((error as Error).message).toContain(`Column UNSURE holds "", not a number (${file}:3)`);
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 });

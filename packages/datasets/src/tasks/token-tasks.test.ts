@@ -8,7 +8,7 @@ import {
   type ExpectedSample,
   rawDirOf,
   readSample,
-  scratchRawDir,
+  withScratchDir,
 } from '../test-fixtures.js';
 import { COS_LABELS, COS_SPLIT, cos, readCosAnnFile } from './cos.js';
 import {
@@ -69,28 +69,22 @@ describe('COS .ann reader', () => {
   });
 
   it('names file:line for a text-bound line without a tab', async () => {
-    const scratch = scratchRawDir();
-    try {
-      const file = join(scratch.dir, 'bad.ann');
+    await withScratchDir(undefined, async (dir) => {
+      const file = join(dir, 'bad.ann');
       writeFileSync(file, 'T1\tSnippet 0 4\tPain\nT2 Ref 0 4 Pain\n');
       const error = await readCosAnnFile(file).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DatasetFormatError);
       expect((error as DatasetFormatError).message).toContain(`${file}:2`);
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 
   it('counts offsets in code points, as Python does, past an astral character', async () => {
-    const scratch = scratchRawDir();
-    try {
-      const file = join(scratch.dir, 'astral.ann');
+    await withScratchDir(undefined, async (dir) => {
+      const file = join(dir, 'astral.ann');
       writeFileSync(file, 'T1\tSnippet 10 25\t😀 pain rose\nT2\tRef 12 16\tpain\nT3\tCos 17 21\trose\n');
       const [snippet] = await readCosAnnFile(file);
       expect(snippet).toMatchObject({ tokens: ['😀', 'pain', 'rose'], tags: ['O', 'B-Ref', 'B-Cos'] });
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 });
 
@@ -110,49 +104,36 @@ describe('SocialHistory unit cases (research process_pair)', () => {
   ).process_pair;
 
   it.each(cases)('$name: tokens and BIO tags as recorded', async (unit) => {
-    const scratch = scratchRawDir();
-    try {
-      writeFileSync(join(scratch.dir, 'note.txt'), unit.txt_bytes_utf8);
-      writeFileSync(join(scratch.dir, 'note.ann'), unit.ann);
-      const pair = await readSocialHistoryPair(
-        join(scratch.dir, 'note.txt'),
-        join(scratch.dir, 'note.ann'),
-        [],
-      );
+    await withScratchDir(undefined, async (dir) => {
+      writeFileSync(join(dir, 'note.txt'), unit.txt_bytes_utf8);
+      writeFileSync(join(dir, 'note.ann'), unit.ann);
+      const pair = await readSocialHistoryPair(join(dir, 'note.txt'), join(dir, 'note.ann'), []);
       expect(pair).toEqual({ tokens: unit.process_pair.tokens, tags: unit.process_pair.ner_tags });
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 
   it.each(cases.filter((c) => c.cast !== undefined))('$name: cast to the recorded ids', async (unit) => {
-    const scratch = scratchRawDir();
-    try {
+    await withScratchDir(undefined, async (dir) => {
       // Two identical notes: HF train_test_split needs at least 2 rows for test_size 0.3.
       for (const name of ['a', 'b', 'c', 'd']) {
-        writeFileSync(join(scratch.dir, `${name}.txt`), unit.txt_bytes_utf8);
-        writeFileSync(join(scratch.dir, `${name}.ann`), unit.ann);
+        writeFileSync(join(dir, `${name}.txt`), unit.txt_bytes_utf8);
+        writeFileSync(join(dir, `${name}.ann`), unit.ann);
       }
-      const splits = await socialHistory.load(scratch.dir);
+      const splits = await socialHistory.load(dir);
       expect(splits.train[0]?.nerTags).toEqual(unit.cast);
-    } finally {
-      scratch.dispose();
-    }
+    });
   });
 
   it('rejects a tag outside id2label with an UnknownLabelError naming the file (research: ValueError in the cast)', async () => {
     const unit = cases.find((c) => c.cast_error !== undefined)!;
-    const scratch = scratchRawDir();
-    try {
-      writeFileSync(join(scratch.dir, 'shelter.txt'), unit.txt_bytes_utf8);
-      writeFileSync(join(scratch.dir, 'shelter.ann'), unit.ann);
-      const error = await socialHistory.load(scratch.dir).catch((e: unknown) => e);
+    await withScratchDir(undefined, async (dir) => {
+      writeFileSync(join(dir, 'shelter.txt'), unit.txt_bytes_utf8);
+      writeFileSync(join(dir, 'shelter.ann'), unit.ann);
+      const error = await socialHistory.load(dir).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnknownLabelError);
       expect((error as UnknownLabelError).label).toBe('B-LivingSituation');
-      expect((error as UnknownLabelError).message).toContain(join(scratch.dir, 'shelter.ann'));
-    } finally {
-      scratch.dispose();
-    }
+      expect((error as UnknownLabelError).message).toContain(join(dir, 'shelter.ann'));
+    });
   });
 
   it('reports a .txt without .ann and a discontinuous span as warnings instead of dropping them silently', async () => {
@@ -165,20 +146,15 @@ describe('SocialHistory unit cases (research process_pair)', () => {
   });
 
   it('rejects a brat span that ends past the .txt with file:line', async () => {
-    const scratch = scratchRawDir();
-    try {
-      writeFileSync(join(scratch.dir, 'short.txt'), 'Drinks wine.');
-      writeFileSync(join(scratch.dir, 'short.ann'), 'T1\tAlcohol 7 11\twine\nT2\tAlcohol 7 40\twine\n');
-      const error = await readSocialHistoryPair(
-        join(scratch.dir, 'short.txt'),
-        join(scratch.dir, 'short.ann'),
-        [],
-      ).catch((e: unknown) => e);
+    await withScratchDir(undefined, async (dir) => {
+      writeFileSync(join(dir, 'short.txt'), 'Drinks wine.');
+      writeFileSync(join(dir, 'short.ann'), 'T1\tAlcohol 7 11\twine\nT2\tAlcohol 7 40\twine\n');
+      const error = await readSocialHistoryPair(join(dir, 'short.txt'), join(dir, 'short.ann'), []).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(DatasetFormatError);
       expect((error as Error).message).toContain('7-40 lies outside its .txt file (12 characters)');
-      expect((error as Error).message).toContain(`${join(scratch.dir, 'short.ann')}:2`);
-    } finally {
-      scratch.dispose();
-    }
+      expect((error as Error).message).toContain(`${join(dir, 'short.ann')}:2`);
+    });
   });
 });
