@@ -1,0 +1,260 @@
+import type { BertConfig } from '@bcmb/modeling';
+import type { GraphBuilder } from './graph.js';
+import {
+  activation,
+  addBias,
+  firstToken,
+  fullAttention,
+  layerNorm,
+  linear,
+  maskAsInt32,
+  matmul,
+  skipLayerNorm,
+  splitLast,
+} from './layers.js';
+import type { EncoderGraph, HeadInputs } from './model-graph.js';
+import type { WeightReader } from './weights.js';
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** `[in, a] ++ [in, b] ++ …` along the output axis (fused QKV weight from three `[in, out]` matrices). */
+function concatColumns(parts: Float32Array[], inDim: number): Float32Array {
+  const widths = parts.map((p) => p.length / inDim);
+  const total = widths.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(inDim * total);
+  for (let r = 0; r < inDim; r++) {
+    let col = 0;
+    parts.forEach((part, i) => {
+      const width = widths[i] as number;
+      out.set(part.subarray(r * width, (r + 1) * width), r * total + col);
+      col += width;
+    });
+  }
+  return out;
+}
+
+/** BERT (post-LN) as `transformers`' BertModel computes it, on ORT fused ops. */
+export function bertEncoder(
+  g: GraphBuilder,
+  config: BertConfig,
+  w: WeightReader,
+  inputs: { inputIds: string; attentionMask: string; tokenTypeIds: string },
+  quantize: boolean,
+): EncoderGraph {
+  const H = config.hiddenSize;
+  const I = config.intermediateSize;
+  const eps = config.layerNormEps;
+  const e = 'embeddings';
+  const words = g.one('Gather', [
+    g.initializer(
+      'word_embeddings',
+      [config.vocabSize, H],
+      w.get(`${e}.word_embeddings.weight`, [config.vocabSize, H]),
+    ),
+    inputs.inputIds,
+  ]);
+  const seqLen = g.one('Shape', [inputs.inputIds], { start: 1, end: 2 });
+  const positionTable = g.initializer(
+    'position_embeddings',
+    [config.maxPositionEmbeddings, H],
+    w.get(`${e}.position_embeddings.weight`, [config.maxPositionEmbeddings, H]),
+  );
+  const positions = g.one('Slice', [positionTable, g.constInt64([0]), seqLen, g.constInt64([0])]);
+  const types = g.one('Gather', [
+    g.initializer(
+      'token_type_embeddings',
+      [config.typeVocabSize, H],
+      w.get(`${e}.token_type_embeddings.weight`, [config.typeVocabSize, H]),
+    ),
+    inputs.tokenTypeIds,
+  ]);
+  const summed = g.one('Add', [g.one('Add', [words, types]), positions]);
+  let h = layerNorm(
+    g,
+    summed,
+    w.get(`${e}.LayerNorm.weight`, [H]),
+    w.get(`${e}.LayerNorm.bias`, [H]),
+    eps,
+    'emb_ln',
+  );
+
+  const mask = maskAsInt32(g, inputs.attentionMask);
+  for (let i = 0; i < config.numHiddenLayers; i++) {
+    const p = `encoder.layer.${i}`;
+    const a = `${p}.attention`;
+    const qkvWeight = concatColumns(
+      ['query', 'key', 'value'].map((n) => w.linearWeight(`${a}.self.${n}.weight`, H, H)),
+      H,
+    );
+    const qkvBias = concat(['query', 'key', 'value'].map((n) => w.get(`${a}.self.${n}.bias`, [H])));
+    const qkv = matmul(g, h, qkvWeight, H, 3 * H, `${p}.qkv.weight`, quantize);
+    const [q, k, v] = splitLast(g, qkv, 3, H) as [string, string, string];
+    const context = fullAttention(
+      g,
+      q,
+      k,
+      v,
+      mask,
+      config.numAttentionHeads,
+      g.initializer(`${p}.qkv.bias`, [3 * H], qkvBias),
+    );
+    const attnOut = matmul(
+      g,
+      context,
+      w.linearWeight(`${a}.output.dense.weight`, H, H),
+      H,
+      H,
+      `${a}.output.dense.weight`,
+      quantize,
+    );
+    const h1 = skipLayerNorm(
+      g,
+      attnOut,
+      h,
+      w.get(`${a}.output.LayerNorm.weight`, [H]),
+      w.get(`${a}.output.LayerNorm.bias`, [H]),
+      w.get(`${a}.output.dense.bias`, [H]),
+      eps,
+      `${a}.output.LayerNorm`,
+    ).normed;
+    const inter = activation(
+      g,
+      matmul(
+        g,
+        h1,
+        w.linearWeight(`${p}.intermediate.dense.weight`, H, I),
+        H,
+        I,
+        `${p}.intermediate.dense.weight`,
+        quantize,
+      ),
+      w.get(`${p}.intermediate.dense.bias`, [I]),
+      config.hiddenAct,
+      `${p}.intermediate.dense.bias`,
+    );
+    const out = matmul(
+      g,
+      inter,
+      w.linearWeight(`${p}.output.dense.weight`, I, H),
+      I,
+      H,
+      `${p}.output.dense.weight`,
+      quantize,
+    );
+    h = skipLayerNorm(
+      g,
+      out,
+      h1,
+      w.get(`${p}.output.LayerNorm.weight`, [H]),
+      w.get(`${p}.output.LayerNorm.bias`, [H]),
+      w.get(`${p}.output.dense.bias`, [H]),
+      eps,
+      `${p}.output.LayerNorm`,
+    ).normed;
+  }
+  return { lastHiddenState: h };
+}
+
+/** `cls.predictions`: transform (dense, activation, LayerNorm), then the decoder tied to the word embeddings. */
+export function bertMaskedLmHead(
+  g: GraphBuilder,
+  config: BertConfig,
+  w: WeightReader,
+  { hidden }: HeadInputs,
+): string {
+  const H = config.hiddenSize;
+  const t = 'cls.predictions.transform';
+  const dense = matmul(
+    g,
+    hidden,
+    w.linearWeight(`${t}.dense.weight`, H, H, false),
+    H,
+    H,
+    `${t}.dense.weight`,
+    false,
+  );
+  const act = activation(g, dense, w.get(`${t}.dense.bias`, [H], false), config.hiddenAct, `${t}.dense.bias`);
+  const normed = layerNorm(
+    g,
+    act,
+    w.get(`${t}.LayerNorm.weight`, [H], false),
+    w.get(`${t}.LayerNorm.bias`, [H], false),
+    config.layerNormEps,
+    `${t}.LayerNorm`,
+  );
+  const decoder = w.has('cls.predictions.decoder.weight', false)
+    ? 'cls.predictions.decoder.weight'
+    : 'embeddings.word_embeddings.weight';
+  const table = w.linearWeight(decoder, H, config.vocabSize, decoder.startsWith('cls.') === false);
+  return linear(
+    g,
+    normed,
+    table,
+    w.get('cls.predictions.bias', [config.vocabSize], false),
+    [H, config.vocabSize],
+    'cls.predictions.decoder',
+  );
+}
+
+/** BertForSequenceClassification: tanh pooler on [CLS], then the classifier. */
+export function bertSequenceHead(
+  g: GraphBuilder,
+  config: BertConfig,
+  w: WeightReader,
+  { hidden }: HeadInputs,
+): string {
+  const H = config.hiddenSize;
+  const pooled = g.one('Tanh', [
+    linear(
+      g,
+      firstToken(g, hidden),
+      w.linearWeight('pooler.dense.weight', H, H),
+      w.get('pooler.dense.bias', [H]),
+      [H, H],
+      'pooler.dense',
+    ),
+  ]);
+  return classifier(g, w, pooled, H, config.numLabels);
+}
+
+/** BertForTokenClassification: the classifier on every token. */
+export function bertTokenHead(
+  g: GraphBuilder,
+  config: BertConfig,
+  w: WeightReader,
+  { hidden }: HeadInputs,
+): string {
+  return classifier(g, w, hidden, config.hiddenSize, config.numLabels);
+}
+
+/** The task models' `classifier` Linear (with bias), outside the backbone. */
+export function classifier(
+  g: GraphBuilder,
+  w: WeightReader,
+  x: string,
+  inDim: number,
+  numLabels: number,
+): string {
+  return addBias(
+    g,
+    matmul(
+      g,
+      x,
+      w.linearWeight('classifier.weight', inDim, numLabels, false),
+      inDim,
+      numLabels,
+      'classifier.weight',
+      false,
+    ),
+    w.get('classifier.bias', [numLabels], false),
+    'classifier.bias',
+  );
+}

@@ -1,0 +1,25 @@
+export { OnnxExportError, OnnxInputError, OnnxRuntimeMissingError } from './errors.js';
+export {
+  ATTENTION_MASK,
+  type ExportedModel,
+  type ExportOptions,
+  exportEncoder,
+  exportModelDir,
+  INPUT_IDS,
+  LAST_HIDDEN_STATE,
+  LOGITS,
+  saveOnnx,
+  TOKEN_TYPE_IDS,
+} from './export.js';
+export { type ModelProto, MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } from './graph.js';
+export { MASK_FILL } from './layers.js';
+export { type QuantizedMatrix, quantizePerChannel } from './quantize.js';
+export {
+  type Device,
+  loadOnnxRuntime,
+  OnnxSession,
+  type OutputTensor,
+  onnxRuntimeAvailable,
+  type SessionOptions,
+  type TokenBatch,
+} from './runtime.js';

@@ -1,0 +1,175 @@
+import type { Activation } from '@bcmb/modeling';
+import { type GraphBuilder, MS_DOMAIN } from './graph.js';
+import { quantizePerChannel } from './quantize.js';
+
+/**
+ * Added to the scores of keys a query must not see. Large enough that exp() underflows to exactly 0 next to
+ * any real score (as torch's finfo.min fill does), small enough that two fills add to a finite number, so a
+ * query whose whole window is padding gets uniform attention rather than NaN (which would leak into real tokens).
+ */
+export const MASK_FILL = -1e30;
+
+export interface EmitOptions {
+  /** int8 weights with per-output-channel scales for the encoder's linear layers (dynamic activations). */
+  quantize: boolean;
+}
+
+/**
+ * x·W for a torch Linear weight given as `[in, out]`. The bias is left to the caller so it can fold it into the
+ * next fused op (BiasGelu, SkipLayerNormalization, MultiHeadAttention); `quantize` emits ORT's
+ * DynamicQuantizeMatMul (uint8 activations quantized per call, int8 weights with per-column scales).
+ */
+export function matmul(
+  g: GraphBuilder,
+  x: string,
+  weight: Float32Array,
+  inDim: number,
+  outDim: number,
+  hint: string,
+  quantize: boolean,
+): string {
+  if (!quantize) return g.one('MatMul', [x, g.initializer(hint, [inDim, outDim], weight)]);
+  const { values, scales } = quantizePerChannel(weight, inDim, outDim);
+  const w = g.initializer(`${hint}_int8`, [inDim, outDim], values);
+  const s = g.initializer(`${hint}_scale`, [outDim], scales);
+  return g.one('DynamicQuantizeMatMul', [x, w, s], {}, MS_DOMAIN);
+}
+
+export function addBias(g: GraphBuilder, x: string, bias: Float32Array | undefined, hint: string): string {
+  if (bias === undefined) return x;
+  return g.one('Add', [x, g.initializer(hint, [bias.length], bias)]);
+}
+
+/** A full linear layer (weight, then bias if any). */
+export function linear(
+  g: GraphBuilder,
+  x: string,
+  weight: Float32Array,
+  bias: Float32Array | undefined,
+  dims: [number, number],
+  hint: string,
+  quantize = false,
+): string {
+  return addBias(g, matmul(g, x, weight, dims[0], dims[1], `${hint}.weight`, quantize), bias, `${hint}.bias`);
+}
+
+/**
+ * LayerNormalization over the last axis. A norm without bias (ModernBERT) gets an explicit zero bias: ORT 1.30
+ * crashes in its SkipLayerNorm fusion on a LayerNormalization whose bias input is empty.
+ */
+export function layerNorm(
+  g: GraphBuilder,
+  x: string,
+  gamma: Float32Array,
+  beta: Float32Array | undefined,
+  eps: number,
+  hint: string,
+): string {
+  const b = beta ?? new Float32Array(gamma.length);
+  return g.one(
+    'LayerNormalization',
+    [x, g.initializer(`${hint}.weight`, [gamma.length], gamma), g.initializer(`${hint}.bias`, [b.length], b)],
+    { axis: -1, epsilon: { float: eps } },
+  );
+}
+
+/**
+ * `LayerNorm(x + skip + bias)` as ORT's fused SkipLayerNormalization. Returns the normalised value and the
+ * sum (the new residual stream, output 3).
+ */
+export function skipLayerNorm(
+  g: GraphBuilder,
+  x: string,
+  skip: string,
+  gamma: Float32Array,
+  beta: Float32Array | undefined,
+  bias: Float32Array | undefined,
+  eps: number,
+  hint: string,
+): { normed: string; sum: string } {
+  const b = beta ?? new Float32Array(gamma.length);
+  const inputs = [
+    x,
+    skip,
+    g.initializer(`${hint}.weight`, [gamma.length], gamma),
+    g.initializer(`${hint}.bias`, [b.length], b),
+  ];
+  if (bias !== undefined) inputs.push(g.initializer(`${hint}.residual_bias`, [bias.length], bias));
+  const [normed, , , sum] = g.op('SkipLayerNormalization', inputs, {
+    attrs: { epsilon: { float: eps } },
+    outputs: [g.name('skipln'), '', '', g.name('residual')],
+    domain: MS_DOMAIN,
+  });
+  return { normed: normed as string, sum: sum as string };
+}
+
+/** `act(x + bias)` with the activation `transformers` names; exact erf GELU for `gelu`. */
+export function activation(
+  g: GraphBuilder,
+  x: string,
+  bias: Float32Array | undefined,
+  act: Activation,
+  hint: string,
+): string {
+  if (act === 'gelu' && bias !== undefined)
+    return g.one('BiasGelu', [x, g.initializer(hint, [bias.length], bias)], {}, MS_DOMAIN);
+  const input = addBias(g, x, bias, hint);
+  switch (act) {
+    case 'gelu':
+      return g.one('Gelu', [input], {}, MS_DOMAIN);
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+      return g.one('FastGelu', [input], {}, MS_DOMAIN);
+    case 'relu':
+      return g.one('Relu', [input]);
+    case 'tanh':
+      return g.one('Tanh', [input]);
+    case 'silu':
+    case 'swish':
+      return g.one('Mul', [input, g.one('Sigmoid', [input])]);
+  }
+}
+
+/**
+ * Bidirectional multi-head attention over every key that is not padding: ORT's fused MultiHeadAttention
+ * (scale head_dim^-0.5, masked keys get its mask_filter_value, softmax, weighted sum), `[B, L, H]` in and out.
+ */
+export function fullAttention(
+  g: GraphBuilder,
+  q: string,
+  k: string,
+  v: string,
+  keyPaddingMask: string,
+  numHeads: number,
+  bias?: string,
+): string {
+  return g.one(
+    'MultiHeadAttention',
+    [q, k, v, bias ?? '', keyPaddingMask],
+    {
+      num_heads: numHeads,
+      mask_filter_value: { float: MASK_FILL },
+    },
+    MS_DOMAIN,
+  );
+}
+
+/** Splits the last axis into equal parts. */
+export function splitLast(g: GraphBuilder, x: string, parts: number, size: number): string[] {
+  return g.op('Split', [x, g.constInt64(Array(parts).fill(size))], { attrs: { axis: -1 }, outputs: parts });
+}
+
+/** `[B, L]` int64 attention mask → float `[B, L]` (1 real, 0 padding). */
+export function maskAsFloat(g: GraphBuilder, mask: string): string {
+  return g.one('Cast', [mask], { to: 1 });
+}
+
+/** `[B, L]` int64 attention mask → int32 key padding mask for MultiHeadAttention. */
+export function maskAsInt32(g: GraphBuilder, mask: string): string {
+  return g.one('Cast', [mask], { to: 6 });
+}
+
+/** `h[:, 0]`, the first token of each sequence, `[B, H]`. */
+export function firstToken(g: GraphBuilder, h: string): string {
+  return g.one('Gather', [h, g.constInt64([0], true)], { axis: 1 });
+}

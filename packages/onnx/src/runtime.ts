@@ -1,0 +1,155 @@
+import { availableParallelism } from 'node:os';
+import type * as Ort from 'onnxruntime-node';
+import { OnnxInputError, OnnxRuntimeMissingError } from './errors.js';
+import { type ExportedModel, TOKEN_TYPE_IDS } from './export.js';
+import { serializeModel } from './graph.js';
+
+type OrtModule = typeof Ort;
+let ortModule: Promise<OrtModule> | undefined;
+
+/** onnxruntime-node, imported on first use: it is an optional peer dependency. */
+export function loadOnnxRuntime(): Promise<OrtModule> {
+  ortModule ??= import('onnxruntime-node').then(
+    (module) => ((module as { default?: OrtModule }).default ?? module) as OrtModule,
+    (error: unknown) => {
+      ortModule = undefined;
+      throw new OnnxRuntimeMissingError('onnxruntime-node is not installed or cannot load', {
+        cause: error,
+        hint: 'Install it next to bcmb: npm i onnxruntime-node',
+      });
+    },
+  );
+  return ortModule;
+}
+
+/** Whether onnxruntime-node loads here; a string says why not. */
+export async function onnxRuntimeAvailable(): Promise<true | string> {
+  try {
+    await loadOnnxRuntime();
+    return true;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+export type Device = 'cpu' | 'cuda' | 'auto';
+
+export interface SessionOptions {
+  /** `cpu` (default), `cuda` (fails if the CUDA provider is missing) or `auto` (CUDA when it loads, else CPU). */
+  device?: Device;
+  /** Intra-op threads; default: every core. */
+  threads?: number;
+}
+
+/** One padded batch, row-major `[batchSize, seqLen]`. */
+export interface TokenBatch {
+  inputIds: ArrayLike<number>;
+  attentionMask: ArrayLike<number>;
+  /** BERT segment ids; zeros when omitted. */
+  tokenTypeIds?: ArrayLike<number>;
+  batchSize: number;
+  seqLen: number;
+}
+
+export interface OutputTensor {
+  dims: number[];
+  data: Float32Array;
+}
+
+function sessionOptions(
+  ort: OrtModule,
+  providers: string[],
+  threads: number,
+): Ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: providers,
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    logSeverityLevel: ort.env.logLevel === 'verbose' ? 0 : 3,
+  };
+}
+
+function int64(values: ArrayLike<number>, length: number, what: string): BigInt64Array {
+  if (values.length !== length) {
+    throw new OnnxInputError(`${what} has ${values.length} values, expected batchSize × seqLen = ${length}`);
+  }
+  const out = new BigInt64Array(length);
+  for (let i = 0; i < length; i++) out[i] = BigInt(values[i] as number);
+  return out;
+}
+
+/** An exported model loaded into ONNX Runtime, tuned for throughput. */
+export class OnnxSession {
+  private constructor(
+    private readonly ort: OrtModule,
+    private readonly session: Ort.InferenceSession,
+    /** The execution provider that runs the model (`cpu` or `cuda`). */
+    readonly device: 'cpu' | 'cuda',
+  ) {}
+
+  /** Loads a model: an export, `.onnx` bytes, or a `.onnx` file path. */
+  static async create(
+    model: ExportedModel | Uint8Array | string,
+    options: SessionOptions = {},
+  ): Promise<OnnxSession> {
+    const ort = await loadOnnxRuntime();
+    const source =
+      typeof model === 'string' || model instanceof Uint8Array ? model : serializeModel(model.proto);
+    const threads = options.threads ?? availableParallelism();
+    const device = options.device ?? 'cpu';
+    const open = (providers: string[]) =>
+      typeof source === 'string'
+        ? ort.InferenceSession.create(source, sessionOptions(ort, providers, threads))
+        : ort.InferenceSession.create(source, sessionOptions(ort, providers, threads));
+    if (device !== 'cpu') {
+      try {
+        return new OnnxSession(ort, await open(['cuda', 'cpu']), 'cuda');
+      } catch (error) {
+        if (device === 'cuda') {
+          throw new OnnxRuntimeMissingError('the CUDA execution provider of onnxruntime-node cannot load', {
+            cause: error,
+            hint: 'Install onnxruntime-node with its CUDA binaries (run its install script with CUDA 12), or use device "cpu"',
+          });
+        }
+      }
+    }
+    return new OnnxSession(ort, await open(['cpu']), 'cpu');
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Runs one padded batch; returns every graph output by name. */
+  async run(batch: TokenBatch): Promise<Record<string, OutputTensor>> {
+    const { batchSize, seqLen } = batch;
+    const size = batchSize * seqLen;
+    const dims = [batchSize, seqLen];
+    const feeds: Record<string, Ort.Tensor> = {
+      input_ids: new this.ort.Tensor('int64', int64(batch.inputIds, size, 'inputIds'), dims),
+      attention_mask: new this.ort.Tensor('int64', int64(batch.attentionMask, size, 'attentionMask'), dims),
+    };
+    if (this.session.inputNames.includes(TOKEN_TYPE_IDS)) {
+      const types = batch.tokenTypeIds ?? new Int32Array(size);
+      feeds[TOKEN_TYPE_IDS] = new this.ort.Tensor('int64', int64(types, size, 'tokenTypeIds'), dims);
+    }
+    const results = await this.session.run(feeds);
+    const outputs: Record<string, OutputTensor> = {};
+    for (const [name, tensor] of Object.entries(results)) {
+      outputs[name] = { dims: [...tensor.dims], data: tensor.data as Float32Array };
+    }
+    return outputs;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
