@@ -9,8 +9,17 @@ import {
 /** Seconds huggingface_hub waits for metadata before giving up (constants.DEFAULT_ETAG_TIMEOUT = 10). */
 export const METADATA_TIMEOUT_MS = 10_000;
 
-/** Relative redirects followed for a metadata request (renamed repos); absolute ones (the LFS CDN) are not. */
-const MAX_RELATIVE_REDIRECTS = 5;
+/** Redirects followed for a metadata request, on the hub's own hosts only (huggingface_hub's _MAX_REDIRECTS). */
+const MAX_HUB_REDIRECTS = 5;
+
+/** Hosts huggingface_hub follows redirects to and sends the token to, besides the endpoint's (constants.HF_URL_HOSTS). */
+const HUB_HOSTS = new Set(['hf.co', 'huggingface.co', 'hub-ci.huggingface.co']);
+
+/** Whether `target` is on the host of `from` or a hub host: a renamed repo or a mirror, not a CDN. */
+export function isSameOrHubHost(from: string, target: string): boolean {
+  const host = new URL(target).hostname.toLowerCase();
+  return host === new URL(from).hostname.toLowerCase() || HUB_HOSTS.has(host);
+}
 
 /** Who is asking for what, so an HTTP failure can be reported in the user's terms. */
 export interface RequestContext {
@@ -118,13 +127,14 @@ export interface FileMetadata {
   etag: string;
   /** Full size, LFS files included (`X-Linked-Size`, else `Content-Length`). */
   size: number | undefined;
-  /** Where to GET the bytes: the CDN `Location` of an LFS redirect, else the resolve URL. */
+  /** Where to GET the bytes: the CDN `Location` of an LFS redirect, else the (redirected) resolve URL. */
   location: string;
 }
 
 /**
- * HEAD `/<repo>/resolve/<revision>/<file>` without following the CDN redirect, as huggingface_hub's
- * `get_hf_file_metadata`: the hub's own response carries the commit, the LFS sha256 and the real size.
+ * HEAD `/<repo>/resolve/<revision>/<file>` as huggingface_hub's `get_hf_file_metadata`: redirects on the hub's own
+ * hosts are followed, the one to the LFS CDN is not, because the hub's response carries the commit, the LFS sha256
+ * and the real size, and the token must not leave the hub.
  */
 export async function fetchFileMetadata(
   url: string,
@@ -132,16 +142,19 @@ export async function fetchFileMetadata(
   hubFetch: HubFetch,
 ): Promise<FileMetadata> {
   let current = url;
-  for (let hop = 0; hop <= MAX_RELATIVE_REDIRECTS; hop++) {
+  for (let hop = 0; hop <= MAX_HUB_REDIRECTS; hop++) {
     const response = await hubFetch(current, {
       method: 'HEAD',
       headers: { ...headers, 'Accept-Encoding': 'identity' },
       redirect: 'manual',
     });
     const location = response.headers.get('location');
-    const redirected = response.status >= 300 && response.status < 400 && location !== null;
-    if (redirected && isRelativeLocation(location)) {
-      current = new URL(location, current).href;
+    const target =
+      response.status >= 300 && response.status < 400 && location !== null
+        ? new URL(location, current).href
+        : undefined;
+    if (target !== undefined && isSameOrHubHost(current, target)) {
+      current = target;
       continue;
     }
     const commit = response.headers.get('x-repo-commit');
@@ -155,14 +168,9 @@ export async function fetchFileMetadata(
       response.headers.get('x-linked-size') ?? response.headers.get('content-length') ?? '',
       10,
     );
-    return {
-      commit,
-      etag,
-      size: Number.isFinite(size) ? size : undefined,
-      location: redirected ? new URL(location, current).href : current,
-    };
+    return { commit, etag, size: Number.isFinite(size) ? size : undefined, location: target ?? current };
   }
-  throw new HubProtocolError(`${url} redirected more than ${MAX_RELATIVE_REDIRECTS} times`);
+  throw new HubProtocolError(`${url} redirected more than ${MAX_HUB_REDIRECTS} times`);
 }
 
 /** `W/"abc"` or `"abc"` → `abc`, as huggingface_hub's `_normalize_etag`. */
@@ -171,9 +179,4 @@ export function normalizeEtag(etag: string | null): string | undefined {
   const value = etag.replace(/^W\//, '').replace(/^"|"$/g, '');
   // The etag names a file in blobs/: refuse anything that is not a plain name.
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value) ? value : undefined;
-}
-
-/** A Location without scheme and host, which huggingface_hub follows itself (e.g. a renamed repo). */
-function isRelativeLocation(location: string): boolean {
-  return !/^[a-z][a-z0-9+.-]*:/i.test(location) && !location.startsWith('//');
 }

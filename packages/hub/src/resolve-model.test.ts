@@ -214,6 +214,15 @@ describe('resolveModel against a hub on 127.0.0.1', () => {
     expect(hub.since(from)).toEqual([]);
   });
 
+  it('follows the hub redirect of a renamed repo, keeping the cache folder of the id asked for', async () => {
+    hub.renames['bcmb-test/old-name'] = BERT;
+    const model = await resolveModel('bcmb-test/old-name', online());
+    expect(model.dir).toBe(join(repoFolder('bcmb-test/old-name'), 'snapshots', BERT_MAIN));
+    expect(
+      (await readFile(join(model.dir, 'pytorch_model.bin'))).equals(bert['pytorch_model.bin'] as Buffer),
+    ).toBe(true);
+  });
+
   it('fetches only the files asked for with `files`', async () => {
     const model = await resolveModel(MODERNBERT, online({ files: ['config.json'] }));
     expect(model.files).toEqual(['config.json']);

@@ -6,7 +6,7 @@ import { withBlobLock } from './blob-lock.js';
 import { isCommitHash, isFile, RepoCache } from './cache-layout.js';
 import { type DownloadProgress, downloadBlob } from './download.js';
 import { HubAccessError, HubCacheMissError, HubNotFoundError, HubProtocolError } from './errors.js';
-import { fetchFileMetadata, guardedFetch, type RequestContext } from './http.js';
+import { fetchFileMetadata, guardedFetch, isSameOrHubHost, type RequestContext } from './http.js';
 import { CANDIDATE_FILES, selectModelFiles, WEIGHT_FILES } from './model-files.js';
 import { type HubSettings, type HubSettingsOverrides, hubSettings } from './settings.js';
 import { listFilesUnder, selectInDirectory, stateFrom } from './snapshot-files.js';
@@ -232,8 +232,8 @@ class SnapshotFetcher {
       await downloadBlob({
         file,
         url: meta.location,
-        // As huggingface_hub: the token goes to the hub only, never to where an LFS file redirects.
-        headers: meta.location === url ? this.auth : {},
+        // As huggingface_hub: the token goes to the hub's hosts only, never to the CDN an LFS file redirects to.
+        headers: isSameOrHubHost(url, meta.location) ? this.auth : {},
         blobPath,
         etag: meta.etag,
         size: meta.size,

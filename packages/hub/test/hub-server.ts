@@ -45,11 +45,14 @@ export class FakeHub {
   readonly cuts = new Map<string, number>();
   /** sha256 → bytes served instead of the real ones (a CDN handing out the wrong content). */
   readonly tampered = new Map<string, Buffer>();
+  /** Old repo id → new one: every URL of the old id answers 307 with a relative Location, as for a renamed repo. */
+  readonly renames: Record<string, string> = {};
   private readonly blobs = new Map<string, Buffer>();
 
   private constructor(
-    private readonly server: Server,
+    private readonly servers: Server[],
     readonly endpoint: string,
+    private readonly cdnBase: string,
     private readonly repos: Record<string, FakeRepo>,
   ) {
     for (const repo of Object.values(repos)) {
@@ -59,15 +62,28 @@ export class FakeHub {
 
   static async start(repos: Record<string, FakeRepo>): Promise<FakeHub> {
     let hub: FakeHub | undefined;
-    const server = createServer((req, res) => hub?.handle(req, res));
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    hub = new FakeHub(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, repos);
+    const handler = (req: IncomingMessage, res: ServerResponse) => hub?.handle(req, res);
+    const server = createServer(handler);
+    const port = await listen(server, '127.0.0.1');
+    // The CDN sits on another host name, as on the real hub, so clients neither follow its redirect in a
+    // metadata request nor send it the token. 127.0.0.2 is loopback on Linux; elsewhere fall back to `localhost`.
+    const cdn = createServer(handler);
+    const cdnPort = await listen(cdn, '127.0.0.2').catch(() => undefined);
+    const cdnBase = cdnPort === undefined ? `http://localhost:${port}` : `http://127.0.0.2:${cdnPort}`;
+    hub = new FakeHub(
+      cdnPort === undefined ? [server] : [server, cdn],
+      `http://127.0.0.1:${port}`,
+      cdnBase,
+      repos,
+    );
     return hub;
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((done) => this.server.close(() => done()));
+    for (const server of this.servers) {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    }
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -78,6 +94,12 @@ export class FakeHub {
       range: req.headers.range,
       authorization: req.headers.authorization,
     });
+    const renamed = Object.entries(this.renames).find(([from]) => path.includes(`/${from}/`));
+    if (renamed) {
+      res.writeHead(307, { Location: path.replace(`/${renamed[0]}/`, `/${renamed[1]}/`) });
+      res.end();
+      return;
+    }
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(path);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(path)?.[1];
@@ -127,7 +149,7 @@ export class FakeHub {
       const digest = sha256(data);
       res.writeHead(302, {
         ...common,
-        Location: `${this.endpoint}/cdn/${digest}`,
+        Location: `${this.cdnBase}/cdn/${digest}`,
         ETag: `"${gitBlobId(Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${digest}\n`))}"`,
         'X-Linked-Etag': `"${digest}"`,
         'X-Linked-Size': String(data.length),
@@ -204,4 +226,12 @@ export class FakeHub {
   since(from: number): RecordedRequest[] {
     return this.requests.slice(from);
   }
+}
+
+async function listen(server: Server, host: string): Promise<number> {
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(0, host, done);
+  });
+  return (server.address() as AddressInfo).port;
 }
