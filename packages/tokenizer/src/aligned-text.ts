@@ -6,9 +6,10 @@
 export class AlignedText {
   private constructor(
     readonly text: string,
-    /** Source start per unit, or null for the identity mapping `unit i -> origin + i`. */
+    /** Source start per unit (at `origin + unit`), or null for the identity mapping `unit i -> origin + i`. */
     private readonly starts: Int32Array | null,
     private readonly ends: Int32Array | null,
+    /** Identity: the source index of unit 0. Otherwise: the index of unit 0 in `starts`/`ends` (slices share them). */
     private readonly origin: number,
   ) {}
 
@@ -27,11 +28,11 @@ export class AlignedText {
   }
 
   sourceStart(unit: number): number {
-    return this.starts === null ? this.origin + unit : this.starts[unit]!;
+    return this.starts === null ? this.origin + unit : this.starts[this.origin + unit]!;
   }
 
   sourceEnd(unit: number): number {
-    return this.ends === null ? this.origin + unit + 1 : this.ends[unit]!;
+    return this.ends === null ? this.origin + unit + 1 : this.ends[this.origin + unit]!;
   }
 
   /** Source span covered by the normalized units [from, to); `to > from`. */
@@ -46,9 +47,7 @@ export class AlignedText {
 
   slice(from: number, to: number): AlignedText {
     if (from === 0 && to === this.text.length) return this;
-    const text = this.text.slice(from, to);
-    if (this.starts === null) return new AlignedText(text, null, null, this.origin + from);
-    return new AlignedText(text, this.starts.subarray(from, to), this.ends!.subarray(from, to), 0);
+    return new AlignedText(this.text.slice(from, to), this.starts, this.ends, this.origin + from);
   }
 
   /** Same text with `prefix` in front, aligned to the first code point (Rust `NormalizedString::prepend`). */
@@ -64,55 +63,60 @@ export class AlignedText {
 
 /** Accumulates transformed text with the source span of every pushed piece. */
 export class AlignedTextBuilder {
-  private parts: string[] = [];
+  private units: Uint16Array;
   private starts: Int32Array;
   private ends: Int32Array;
   private size = 0;
 
   constructor(capacityHint: number) {
     const capacity = Math.max(16, capacityHint);
+    this.units = new Uint16Array(capacity);
     this.starts = new Int32Array(capacity);
     this.ends = new Int32Array(capacity);
   }
 
+  /** Appends one UTF-16 unit that comes from the source span [start, end). */
+  pushUnit(unit: number, start: number, end: number): void {
+    if (this.size === this.units.length) this.reserve(1);
+    this.units[this.size] = unit;
+    this.starts[this.size] = start;
+    this.ends[this.size] = end;
+    this.size++;
+  }
+
   /** Appends `piece`, every unit of which comes from the source span [start, end). */
   push(piece: string, start: number, end: number): void {
-    this.reserve(piece.length);
-    for (let i = 0; i < piece.length; i++) {
-      this.starts[this.size] = start;
-      this.ends[this.size] = end;
-      this.size++;
-    }
-    this.parts.push(piece);
+    for (let i = 0; i < piece.length; i++) this.pushUnit(piece.charCodeAt(i), start, end);
   }
 
   /** Appends units [from, to) of `source` unchanged, with their alignment. */
   copyFrom(source: AlignedText, from: number, to: number): void {
-    this.reserve(to - from);
-    for (let i = from; i < to; i++) {
-      this.starts[this.size] = source.sourceStart(i);
-      this.ends[this.size] = source.sourceEnd(i);
-      this.size++;
-    }
-    this.parts.push(source.text.slice(from, to));
+    for (let i = from; i < to; i++) this.pushUnit(source.text.charCodeAt(i), source.sourceStart(i), source.sourceEnd(i));
   }
 
   build(): AlignedText {
-    const text = this.parts.join('');
-    return AlignedText.fromAlignment(text, this.starts.slice(0, this.size), this.ends.slice(0, this.size));
+    let text = '';
+    // fromCharCode in chunks: an argument list has a size limit.
+    for (let i = 0; i < this.size; i += STRING_CHUNK) {
+      text += String.fromCharCode.apply(null, this.units.subarray(i, Math.min(i + STRING_CHUNK, this.size)) as unknown as number[]);
+    }
+    // The arrays are handed over, not copied: the builder is not used after build().
+    return AlignedText.fromAlignment(text, this.starts, this.ends);
   }
 
   private reserve(extra: number): void {
-    if (this.size + extra <= this.starts.length) return;
-    const capacity = Math.max(this.starts.length * 2, this.size + extra);
-    const starts = new Int32Array(capacity);
-    const ends = new Int32Array(capacity);
-    starts.set(this.starts.subarray(0, this.size));
-    ends.set(this.ends.subarray(0, this.size));
-    this.starts = starts;
-    this.ends = ends;
+    const capacity = Math.max(this.units.length * 2, this.size + extra);
+    const grow = <T extends Uint16Array | Int32Array>(old: T, created: T): T => {
+      created.set(old.subarray(0, this.size) as never);
+      return created;
+    };
+    this.units = grow(this.units, new Uint16Array(capacity));
+    this.starts = grow(this.starts, new Int32Array(capacity));
+    this.ends = grow(this.ends, new Int32Array(capacity));
   }
 }
+
+const STRING_CHUNK = 8192;
 
 export function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;

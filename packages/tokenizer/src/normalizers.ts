@@ -113,7 +113,7 @@ const NON_ASCII = /[^\x00-\x7f]/;
 const ASCII_WHITESPACE = /[\t\n\r]/g;
 const OTHER = /\p{C}/u;
 const WHITE_SPACE = /\p{White_Space}/u;
-const NONSPACING_MARK = /\p{Mn}/u;
+const NONSPACING_MARKS = /\p{Mn}/gu;
 
 /**
  * The code-point-local normalizers (BertNormalizer and its parts), in the Rust order: clean_text,
@@ -126,40 +126,60 @@ function mapCodePoints(text: AlignedText, options: CodePointOptions): AlignedTex
     // ASCII fast path: every change is one unit for one unit.
     let mapped = options.clean ? source.replace(ASCII_WHITESPACE, ' ') : source;
     if (options.lowercase) mapped = mapped.toLowerCase();
-    if (mapped === source) return text;
-    return text.withText(mapped);
+    return mapped === source ? text : text.withText(mapped);
   }
   const builder = new AlignedTextBuilder(source.length);
-  forEachCodePoint(source, (codePoint, unit, units) => {
+  for (let unit = 0; unit < source.length; ) {
+    const code = source.charCodeAt(unit);
+    if (code < 0x80) {
+      unit++;
+      const start = text.sourceStart(unit - 1);
+      const end = text.sourceEnd(unit - 1);
+      if (options.clean && (code === 0 || isAsciiControl(code))) continue;
+      let mapped = code;
+      if (options.clean && (code === 0x09 || code === 0x0a || code === 0x0d)) mapped = 0x20;
+      else if (options.lowercase && code >= 0x41 && code <= 0x5a) mapped = code + 0x20;
+      builder.pushUnit(mapped, start, end);
+      continue;
+    }
+    const codePoint = source.codePointAt(unit)!;
+    const units = codePoint > 0xffff ? 2 : 1;
     const start = text.sourceStart(unit);
     const end = text.sourceEnd(unit + units - 1);
+    unit += units;
     if (options.clean) {
-      if (codePoint === 0 || codePoint === 0xfffd || isControl(codePoint)) return;
+      if (codePoint === 0xfffd || isControl(codePoint)) continue;
       if (isBertWhitespace(codePoint)) {
-        builder.push(' ', start, end);
-        return;
+        builder.pushUnit(0x20, start, end);
+        continue;
       }
     }
     const chinese = options.chinese === true && isChineseChar(codePoint);
-    if (chinese) builder.push(' ', start, end);
+    if (chinese) builder.pushUnit(0x20, start, end);
     builder.push(mapChar(codePoint, options), start, end);
-    if (chinese) builder.push(' ', start, end);
-  });
+    if (chinese) builder.pushUnit(0x20, start, end);
+  }
   return builder.build();
+}
+
+/** ASCII controls that clean_text removes (\t, \n, \r count as whitespace). */
+function isAsciiControl(code: number): boolean {
+  return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f;
 }
 
 function mapChar(codePoint: number, options: CodePointOptions): string {
   let char = String.fromCodePoint(codePoint);
-  if (options.stripAccents && codePoint >= 0xc0) {
-    char = Array.from(char.normalize('NFD'))
-      .filter((c) => !NONSPACING_MARK.test(c))
-      .join('');
-  }
-  if (options.lowercase) {
-    // Per code point, like Rust's `char::to_lowercase` (no final-sigma context).
-    char = Array.from(char, (c) => c.toLowerCase()).join('');
-  }
+  // Nothing below U+00C0 decomposes or is a nonspacing mark.
+  if (options.stripAccents && codePoint >= 0xc0) char = char.normalize('NFD').replace(NONSPACING_MARKS, '');
+  // Per code point, like Rust's `char::to_lowercase` (no final-sigma context).
+  if (options.lowercase) char = lowercaseEach(char);
   return char;
+}
+
+function lowercaseEach(text: string): string {
+  let out = '';
+  for (const c of text) out += c.toLowerCase();
+  return out;
 }
 
 function isControl(codePoint: number): boolean {

@@ -8,8 +8,8 @@ import type { PreTokenizer } from './pre-tokenizers.js';
 export interface TokenSequence {
   ids: number[];
   tokens: string[];
-  /** [start, end) in UTF-16 units of the sequence's own string. */
-  offsets: Array<[number, number]>;
+  /** Flat [start, end) pairs in UTF-16 units of the sequence's own string: token k at 2k, 2k + 1. */
+  offsets: number[];
   wordIds: number[];
 }
 
@@ -56,10 +56,10 @@ export class TokenPipeline {
     const initialLength = out.ids.length;
     let done = false;
     const wordId = () => fixedWordId ?? split;
-    const pushAddedToken = (id: number, token: string, span: [number, number]) => {
+    const pushAddedToken = (id: number, token: string, start: number, end: number) => {
       out.ids.push(id);
       out.tokens.push(token);
-      out.offsets.push(span);
+      out.offsets.push(start, end);
       out.wordIds.push(wordId());
       split++;
     };
@@ -67,7 +67,7 @@ export class TokenPipeline {
     forEachSegment(text, this.rawTokens.find(text), (from, to, match) => {
       if (done) return;
       if (match !== undefined) {
-        pushAddedToken(match.id, text.slice(from, to), [from, to]);
+        pushAddedToken(match.id, text.slice(from, to), from, to);
         return;
       }
       const segment = raw.slice(from, to);
@@ -77,27 +77,26 @@ export class TokenPipeline {
       forEachSegment(normalizedText, this.normalizedTokens.find(normalizedText), (a, b, inner) => {
         if (done) return;
         if (inner !== undefined) {
-          pushAddedToken(inner.id, normalizedText.slice(a, b), normalized.sourceSpan(a, b));
+          pushAddedToken(inner.id, normalizedText.slice(a, b), normalized.sourceStart(a), normalized.sourceEnd(b - 1));
           return;
         }
         const piece = normalized.slice(a, b);
-        const words = this.preTokenizer ? this.preTokenizer(piece) : [piece];
-        for (const word of words) {
-          if (word.length === 0) continue;
+        const visitWord = (word: AlignedText): boolean => {
+          if (word.length === 0) return true;
           const { ids, tokens, spans } = this.model(word.text);
           const id = wordId();
           for (let k = 0; k < ids.length; k++) {
             out.ids.push(ids[k]!);
             out.tokens.push(tokens[k]!);
-            out.offsets.push(word.sourceSpan(spans[2 * k]!, spans[2 * k + 1]!));
+            out.offsets.push(word.sourceStart(spans[2 * k]!), word.sourceEnd(spans[2 * k + 1]! - 1));
             out.wordIds.push(id);
           }
           split++;
-          if (out.ids.length - initialLength >= limit) {
-            done = true;
-            return;
-          }
-        }
+          done = out.ids.length - initialLength >= limit;
+          return !done;
+        };
+        if (this.preTokenizer) this.preTokenizer(piece, visitWord);
+        else visitWord(piece);
       });
     });
     return out;

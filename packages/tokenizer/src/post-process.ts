@@ -140,7 +140,7 @@ function keep(sequence: TokenSequence, length: number, side: Side): void {
   const to = from + length;
   sequence.ids = sequence.ids.slice(from, to);
   sequence.tokens = sequence.tokens.slice(from, to);
-  sequence.offsets = sequence.offsets.slice(from, to);
+  sequence.offsets = sequence.offsets.slice(2 * from, 2 * to);
   sequence.wordIds = sequence.wordIds.slice(from, to);
 }
 
@@ -151,59 +151,49 @@ export function applyTemplate(
   second: TokenSequence | null,
   addSpecialTokens: boolean,
 ): Encoding {
+  const pieces = (second === null ? template.single : template.pair).filter(
+    (piece) => addSpecialTokens || piece.kind === 'sequence',
+  );
+  const sequenceOf = (piece: TemplatePiece & { kind: 'sequence' }) => (piece.sequence === 0 ? first : second!);
+  const length = pieces.reduce((n, p) => n + (p.kind === 'special' ? p.ids.length : sequenceOf(p).ids.length), 0);
+  // Arrays are allocated at their final length and filled by index: this runs once per token.
   const encoding: Encoding = {
-    ids: [],
-    tokens: [],
-    typeIds: [],
-    attentionMask: [],
-    specialTokensMask: [],
-    offsets: [],
-    wordIds: [],
-    sequenceIds: [],
+    ids: new Array<number>(length),
+    tokens: new Array<string>(length),
+    typeIds: new Array<number>(length),
+    attentionMask: new Array<number>(length).fill(1),
+    specialTokensMask: new Array<number>(length),
+    offsets: new Array<[number, number]>(length),
+    wordIds: new Array<number | null>(length),
+    sequenceIds: new Array<number | null>(length),
   };
-  for (const piece of second === null ? template.single : template.pair) {
+  let i = 0;
+  for (const piece of pieces) {
     if (piece.kind === 'special') {
-      if (!addSpecialTokens) continue;
-      for (let k = 0; k < piece.ids.length; k++) {
-        pushToken(encoding, piece.ids[k]!, piece.tokens[k]!, piece.typeId, 1, [0, 0], null, null);
+      for (let k = 0; k < piece.ids.length; k++, i++) {
+        encoding.ids[i] = piece.ids[k]!;
+        encoding.tokens[i] = piece.tokens[k]!;
+        encoding.typeIds[i] = piece.typeId;
+        encoding.specialTokensMask[i] = 1;
+        encoding.offsets[i] = [0, 0];
+        encoding.wordIds[i] = null;
+        encoding.sequenceIds[i] = null;
       }
       continue;
     }
-    const sequence = piece.sequence === 0 ? first : second!;
-    for (let k = 0; k < sequence.ids.length; k++) {
-      pushToken(
-        encoding,
-        sequence.ids[k]!,
-        sequence.tokens[k]!,
-        piece.typeId,
-        0,
-        sequence.offsets[k]!,
-        sequence.wordIds[k]!,
-        piece.sequence,
-      );
+    const sequence = sequenceOf(piece);
+    const { ids, tokens, offsets, wordIds } = sequence;
+    for (let k = 0; k < ids.length; k++, i++) {
+      encoding.ids[i] = ids[k]!;
+      encoding.tokens[i] = tokens[k]!;
+      encoding.typeIds[i] = piece.typeId;
+      encoding.specialTokensMask[i] = 0;
+      encoding.offsets[i] = [offsets[2 * k]!, offsets[2 * k + 1]!];
+      encoding.wordIds[i] = wordIds[k]!;
+      encoding.sequenceIds[i] = piece.sequence;
     }
   }
   return encoding;
-}
-
-function pushToken(
-  encoding: Encoding,
-  id: number,
-  token: string,
-  typeId: number,
-  special: number,
-  offsets: [number, number],
-  wordId: number | null,
-  sequenceId: number | null,
-): void {
-  encoding.ids.push(id);
-  encoding.tokens.push(token);
-  encoding.typeIds.push(typeId);
-  encoding.attentionMask.push(1);
-  encoding.specialTokensMask.push(special);
-  encoding.offsets.push(offsets);
-  encoding.wordIds.push(wordId);
-  encoding.sequenceIds.push(sequenceId);
 }
 
 export interface PadToken {

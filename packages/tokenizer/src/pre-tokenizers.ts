@@ -1,8 +1,13 @@
 import type { AlignedText } from './aligned-text.js';
 import { UnsupportedTokenizerError } from './errors.js';
 
-/** A pre-tokenizer stage: one normalized segment in, its words (slices, offsets kept) out. */
-export type PreTokenizer = (segment: AlignedText) => AlignedText[];
+/**
+ * A pre-tokenizer stage: one normalized segment in, its words (slices, offsets kept) handed to
+ * `visit` one by one (no word list is built, so a multi-megabyte document stays cheap); `visit`
+ * returns false to stop.
+ */
+export type PreTokenizer = (segment: AlignedText, visit: WordVisitor) => void;
+export type WordVisitor = (word: AlignedText) => boolean;
 
 /** The `pre_tokenizer` field of a tokenizer.json (the kinds bcmb supports). */
 export type PreTokenizerConfig =
@@ -24,33 +29,36 @@ export function createPreTokenizer(config: PreTokenizerConfig | null | undefined
     case 'ByteLevel':
       return byteLevelPreTokenizer(config.add_prefix_space ?? true, config.use_regex ?? true);
     case 'BertPreTokenizer':
-      return (segment) => matches(segment, BERT_SPLIT, false);
+      return (segment, visit) => matches(segment, BERT_SPLIT, false, visit);
     default:
       throw new UnsupportedTokenizerError(`pre_tokenizer ${(config as { type: string }).type}`);
   }
 }
 
 function byteLevelPreTokenizer(addPrefixSpace: boolean, useRegex: boolean): PreTokenizer {
-  return (segment) => {
+  return (segment, visit) => {
     const text = addPrefixSpace && !segment.text.startsWith(' ') ? segment.prepend(' ') : segment;
-    return useRegex ? matches(text, BYTE_LEVEL_SPLIT, true) : [text];
+    if (useRegex) matches(text, BYTE_LEVEL_SPLIT, true, visit);
+    else visit(text);
   };
 }
 
 /** Slices of `segment` matched by `pattern`; with `keepGaps`, unmatched stretches are words too. */
-function matches(segment: AlignedText, pattern: RegExp, keepGaps: boolean): AlignedText[] {
-  const words: AlignedText[] = [];
+function matches(segment: AlignedText, pattern: RegExp, keepGaps: boolean, visit: WordVisitor): void {
   const text = segment.text;
+  // A fresh RegExp per call: the stage may be re-entered for another text while a visit runs.
+  const regex = new RegExp(pattern);
   let previousEnd = 0;
-  pattern.lastIndex = 0;
-  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+  for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
     const start = match.index;
     const end = start + match[0].length;
-    if (keepGaps && start > previousEnd) words.push(segment.slice(previousEnd, start));
-    if (end > start) words.push(segment.slice(start, end));
-    else pattern.lastIndex++;
+    if (keepGaps && start > previousEnd && !visit(segment.slice(previousEnd, start))) return;
+    if (end > start) {
+      if (!visit(segment.slice(start, end))) return;
+    } else {
+      regex.lastIndex++;
+    }
     previousEnd = end;
   }
-  if (keepGaps && previousEnd < text.length) words.push(segment.slice(previousEnd, text.length));
-  return words;
+  if (keepGaps && previousEnd < text.length) visit(segment.slice(previousEnd, text.length));
 }
