@@ -118,3 +118,10 @@ export function isSafeRepoPath(path: string): boolean {
     path.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
   );
 }
+
+/** Names missing files for a message; a missing `model.safetensors` stands for any supported weights. */
+export function describeMissing(missing: readonly string[]): string {
+  return missing
+    .map((file) => (file === WEIGHT_FILES[0] ? `${file} (or ${WEIGHT_FILES.slice(1).join(', ')})` : file))
+    .join(', ');
+}

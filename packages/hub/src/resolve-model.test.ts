@@ -258,43 +258,70 @@ describe('offline mode', () => {
   });
 });
 
+/**
+ * Writes what `AutoModel.from_pretrained` + `AutoTokenizer.from_pretrained` leave behind: blobs named by etag,
+ * relative symlinks in snapshots/<commit>, refs/main, and .no_exist markers for the files that answered 404.
+ */
+async function writePythonCache(
+  repoId: string,
+  commit: string,
+  files: Record<string, Buffer>,
+  absent: string[],
+): Promise<string> {
+  const folder = repoFolder(repoId);
+  await mkdir(join(folder, 'blobs'), { recursive: true });
+  await mkdir(join(folder, 'snapshots', commit), { recursive: true });
+  for (const [file, data] of Object.entries(files)) {
+    const etag = file.endsWith('.bin') ? sha256(data) : gitBlobId(data);
+    await writeFile(join(folder, 'blobs', etag), data);
+    await symlink(`../../blobs/${etag}`, join(folder, 'snapshots', commit, file));
+  }
+  await mkdir(join(folder, '.no_exist', commit), { recursive: true });
+  for (const file of absent) await writeFile(join(folder, '.no_exist', commit, file), '');
+  await mkdir(join(folder, 'refs'));
+  await writeFile(join(folder, 'refs', 'main'), commit);
+  return join(folder, 'snapshots', commit);
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
 describe('a cache written by Python huggingface_hub', () => {
+  const repoId = 'emilyalsentzer/Bio_ClinicalBERT';
+  const commit = '9a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
+  const files = { ...bert, 'vocab.txt': Buffer.from('[PAD]\n[UNK]\n'), 'tokenizer_config.json': json({}) };
+
   it('is read without any request', async () => {
-    // What `AutoModel.from_pretrained` + `AutoTokenizer.from_pretrained` leave behind: blobs named by etag,
-    // relative symlinks in snapshots/<commit>, refs/main, and .no_exist markers for the files that 404ed.
-    const folder = repoFolder('emilyalsentzer/Bio_ClinicalBERT');
-    const commit = '9a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
-    const files = { ...bert, 'vocab.txt': Buffer.from('[PAD]\n[UNK]\n'), 'tokenizer_config.json': json({}) };
-    await mkdir(join(folder, 'blobs'), { recursive: true });
-    await mkdir(join(folder, 'snapshots', commit), { recursive: true });
-    for (const [file, data] of Object.entries(files)) {
-      const etag = file.endsWith('.bin') ? sha256(data) : gitBlobId(data);
-      await writeFile(join(folder, 'blobs', etag), data);
-      await symlink(`../../blobs/${etag}`, join(folder, 'snapshots', commit, file));
-    }
-    await mkdir(join(folder, '.no_exist', commit), { recursive: true });
-    for (const absent of [
+    const absent = [
       'model.safetensors',
       'model.safetensors.index.json',
       'tokenizer.json',
       'special_tokens_map.json',
       'added_tokens.json',
-    ]) {
-      await writeFile(join(folder, '.no_exist', commit, absent), '');
-    }
-    await mkdir(join(folder, 'refs'));
-    await writeFile(join(folder, 'refs', 'main'), commit);
-
+    ];
+    const dir = await writePythonCache(repoId, commit, files, absent);
     const from = hub.requests.length;
-    const model = await resolveModel('emilyalsentzer/Bio_ClinicalBERT', online({ verify: true }));
+    const model = await resolveModel(repoId, online({ verify: true }));
     expect(model).toEqual({
-      dir: join(folder, 'snapshots', commit),
+      dir,
       source: 'cache',
-      repoId: 'emilyalsentzer/Bio_ClinicalBERT',
+      repoId,
       commit,
       files: ['config.json', 'pytorch_model.bin', 'tokenizer_config.json', 'vocab.txt'],
     });
     expect(hub.since(from)).toEqual([]);
+  });
+
+  it('is used as it is when the hub cannot be reached, even without the markers that make it trusted online', async () => {
+    const dir = await writePythonCache(repoId, commit, files, []);
+    const model = await resolveModel(repoId, online({ endpoint: `http://127.0.0.1:${await closedPort()}` }));
+    expect(model.dir).toBe(dir);
+    expect(model.source).toBe('cache');
   });
 });
 
@@ -378,11 +405,9 @@ describe('errors a user can act on', () => {
   });
 
   it('reports a hub that cannot be reached with the HF_HUB_OFFLINE hint', async () => {
-    const closed = createServer();
-    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
-    const { port } = closed.address() as { port: number };
-    await new Promise<void>((done) => closed.close(() => done()));
-    const error = await rejection(resolveModel(MODERNBERT, online({ endpoint: `http://127.0.0.1:${port}` })));
+    const error = await rejection(
+      resolveModel(MODERNBERT, online({ endpoint: `http://127.0.0.1:${await closedPort()}` })),
+    );
     expect(error).toBeInstanceOf(HubNetworkError);
     expect(error.message).toContain('ECONNREFUSED');
     expect(error.message).toContain('HF_HUB_OFFLINE=1');
