@@ -13,15 +13,30 @@ export function speedChartSpec(results: readonly ModelEngineResult[]): TopLevelS
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Inference speed (thousands of real tokens per second, higher is better)',
+    title: {
+      text: 'Inference speed: thousands of real tokens per second (higher is better)',
+      anchor: 'start',
+    },
     data: { values },
     mark: 'bar',
-    width: { step: 28 },
+    width: 480,
+    height: 280,
     encoding: {
-      x: { field: 'dataset', type: 'nominal', title: 'set', sort: null },
+      x: { field: 'dataset', type: 'nominal', title: 'set', sort: null, axis: { labelAngle: 0 } },
       xOffset: { field: 'series', type: 'nominal' },
       y: { field: 'ktokPerSecReal', type: 'quantitative', title: 'kTok/s (real tokens)' },
-      color: { field: 'series', type: 'nominal', title: 'model · engine' },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: 'model · engine',
+        legend: { labelLimit: 0, orient: 'bottom', columns: 2 },
+      },
+      tooltip: [
+        { field: 'series' },
+        { field: 'dataset' },
+        { field: 'ktokPerSecReal' },
+        { field: 'batchSize' },
+      ],
     },
   };
 }
