@@ -1,4 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DatasetFormatError } from './errors.js';
+import { withScratchDir } from './test-fixtures.js';
 import {
   comparePythonStrings,
   matchesWithCodePointOffsets,
@@ -7,6 +11,7 @@ import {
   pyInt,
   pySplit,
   pyStrip,
+  readPythonText,
   universalNewlines,
 } from './python-text.js';
 
@@ -58,5 +63,15 @@ describe('Python string semantics', () => {
   it('translates newlines like text-mode open() and sorts like sorted()', () => {
     expect(universalNewlines('a\r\nb\rc\n')).toBe('a\nb\nc\n');
     expect(['\uff5e', '😀', 'B', 'a'].sort(comparePythonStrings)).toEqual(['B', 'a', '\uff5e', '😀']);
+  });
+
+  it('reads files like open(encoding="utf-8"): a BOM stays, invalid bytes are a DatasetFormatError', async () => {
+    await withScratchDir(undefined, async (dir) => {
+      const file = join(dir, 'note.txt');
+      writeFileSync(file, Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0x0d, 0x0a]));
+      expect(await readPythonText(file)).toBe('\ufeffa\n');
+      writeFileSync(file, Buffer.from([0x61, 0xff]));
+      await expect(readPythonText(file)).rejects.toThrow(DatasetFormatError);
+    });
   });
 });
