@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetFormatError } from './errors.js';
-import { withScratchDir } from './test-fixtures.js';
 import {
   comparePythonStrings,
   matchesWithCodePointOffsets,
@@ -14,6 +13,7 @@ import {
   readPythonText,
   universalNewlines,
 } from './python-text.js';
+import { withScratchDir } from './test-fixtures.js';
 
 describe('Python string semantics', () => {
   it('splits like str.split(): Python whitespace (\\x1c-\\x1f, \\x85) separates, U+FEFF does not', () => {
