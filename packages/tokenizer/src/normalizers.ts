@@ -50,13 +50,17 @@ export function createNormalizer(config: NormalizerConfig | null | undefined): N
   }
 }
 
-const MARK = /\p{M}/u;
+// A code point that can join the one before it under composition: a combining mark or a Hangul
+// medial vowel / final consonant jamo. Anything else starts a new cluster.
+const JOINS_PREVIOUS = /[\p{M}\u1160-\u11ff\ud7b0-\ud7ff]/u;
 
 /**
- * Unicode normalization with alignment. Text is cut into clusters (a code point and the marks after
- * it); inside a changed cluster, output code point k keeps the span of input code point k and extra
- * output code points share the previous one's span — what `unicode-normalization-alignments` gives
- * the Rust library (a composed "é" from "e\u0301" maps to the "e").
+ * Unicode normalization with alignment. Text is cut into clusters (a code point and the marks or
+ * jamo after it). In a cluster that shrinks from n to m code points, the first output code point
+ * takes the span of the first input one and swallows the next n − m inputs; the others follow one
+ * for one. In a cluster that grows, extra code points share the previous one's span. This is what
+ * `unicode-normalization-alignments` gives the Rust library ("e\u0301" → "é" maps to the "e";
+ * "e\u0301\u0323" → "ẹ\u0301" maps the accent to the dot-below's position).
  */
 function unicodeNormalize(text: AlignedText, form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD'): AlignedText {
   const source = text.text;
@@ -68,7 +72,7 @@ function unicodeNormalize(text: AlignedText, form: 'NFC' | 'NFD' | 'NFKC' | 'NFK
     clusterStart = end;
   };
   forEachCodePoint(source, (codePoint, unit) => {
-    if (unit > 0 && !MARK.test(String.fromCodePoint(codePoint))) flush(unit);
+    if (unit > 0 && !JOINS_PREVIOUS.test(String.fromCodePoint(codePoint))) flush(unit);
   });
   flush(source.length);
   return builder.build();
@@ -87,17 +91,18 @@ function normalizeCluster(
     builder.copyFrom(text, from, to);
     return;
   }
-  const inputSpans: Array<[number, number]> = [];
+  const inputs: Array<[number, number]> = [];
   forEachCodePoint(cluster, (_, unit, units) => {
-    inputSpans.push(text.sourceSpan(from + unit, from + unit + units));
+    inputs.push(text.sourceSpan(from + unit, from + unit + units));
   });
-  let index = 0;
-  let span = inputSpans[0]!;
-  for (const char of normalized) {
-    if (index < inputSpans.length) span = inputSpans[index]!;
+  const outputs = Array.from(normalized);
+  const swallowed = Math.max(0, inputs.length - outputs.length);
+  let span = inputs[0]!;
+  outputs.forEach((char, k) => {
+    const input = k === 0 ? 0 : k + swallowed;
+    if (input < inputs.length) span = inputs[input]!;
     builder.push(char, span[0], span[1]);
-    index++;
-  }
+  });
 }
 
 interface CodePointOptions {
