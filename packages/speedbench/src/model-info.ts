@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelLoadError } from './errors.js';
+import { TOKEN_ID_HIGH } from './workloads.js';
 
 /** Research `create_all_datasets`: `model_max_length if < 10000 else 512` (huge values mean "unset"). */
 const UNSET_MAX_LENGTH_ABOVE = 10000;
@@ -48,6 +49,16 @@ export async function readModelInfo(dir: string): Promise<ModelInfo> {
   let maxLength = typeof positions === 'number' ? positions : FALLBACK_MAX_LENGTH;
   if (typeof tokenizerMax === 'number') {
     maxLength = tokenizerMax < UNSET_MAX_LENGTH_ABOVE ? tokenizerMax : FALLBACK_MAX_LENGTH;
+  }
+  const vocab = config['vocab_size'];
+  if (typeof vocab === 'number' && vocab < TOKEN_ID_HIGH) {
+    throw new ModelLoadError(
+      dir,
+      `vocab_size ${vocab} is smaller than the benchmark's token ids (random in [100, 16000))`,
+      {
+        hint: 'The research workload needs a vocabulary of at least 16000 entries',
+      },
+    );
   }
   const pad = config['pad_token_id'];
   const files = await readdir(dir);

@@ -6,6 +6,7 @@ import {
   MIN_VARIABLE_LENGTH,
   TOKEN_ID_HIGH,
   TOKEN_ID_LOW,
+  WORKLOAD_SPECS,
   type Workload,
   workloadBatch,
   workloadLengths,
@@ -26,6 +27,19 @@ function meanStd(values: ArrayLike<number>) {
   const mean = list.reduce((a, b) => a + b, 0) / list.length;
   return { mean, std: Math.sqrt(list.reduce((a, b) => a + (b - mean) ** 2, 0) / list.length) };
 }
+
+describe('WORKLOAD_SPECS', () => {
+  it('counts the research nominal tokens per sample: 512, 256, 4096, 2048, 8192, 4096', () => {
+    expect(WORKLOAD_SPECS.map((spec) => [spec.name, spec.nominalTokensPerSample])).toEqual([
+      ['fixed_short', 512],
+      ['variable_short', 256],
+      ['fixed_medium', 4096],
+      ['variable_medium', 2048],
+      ['fixed_long', 8192],
+      ['variable_long', 4096],
+    ]);
+  });
+});
 
 describe('generateWorkloads', () => {
   it('builds the same ids and masks for the same seed, and other ones for another seed', () => {

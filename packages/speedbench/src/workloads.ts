@@ -31,32 +31,29 @@ export interface WorkloadSpec {
   requiresMaxLengthAbove: number;
 }
 
+const fixedSet = (name: WorkloadName, seqLen: number, requiresMaxLengthAbove: number): WorkloadSpec => ({
+  name,
+  seqLen,
+  nominalTokensPerSample: seqLen,
+  requiresMaxLengthAbove,
+});
+
+/** The research counts a variable sample as its mean length (`sequence_lengths`: 256, 2048, 4096). */
+const variableSet = (
+  name: WorkloadName,
+  seqLen: number,
+  lengths: { mean: number; std: number },
+  requiresMaxLengthAbove: number,
+): WorkloadSpec => ({ name, seqLen, nominalTokensPerSample: lengths.mean, lengths, requiresMaxLengthAbove });
+
 /** The six sets of the research benchmark, in the order it builds (and draws) them. */
 export const WORKLOAD_SPECS: readonly WorkloadSpec[] = [
-  { name: 'fixed_short', seqLen: 512, nominalTokensPerSample: 512, requiresMaxLengthAbove: 0 },
-  {
-    name: 'variable_short',
-    seqLen: 512,
-    nominalTokensPerSample: 256,
-    lengths: { mean: 256, std: 64 },
-    requiresMaxLengthAbove: 0,
-  },
-  { name: 'fixed_medium', seqLen: 4096, nominalTokensPerSample: 4096, requiresMaxLengthAbove: 512 },
-  {
-    name: 'variable_medium',
-    seqLen: 4096,
-    nominalTokensPerSample: 2048,
-    lengths: { mean: 2048, std: 512 },
-    requiresMaxLengthAbove: 512,
-  },
-  { name: 'fixed_long', seqLen: 8192, nominalTokensPerSample: 8192, requiresMaxLengthAbove: 4096 },
-  {
-    name: 'variable_long',
-    seqLen: 8192,
-    nominalTokensPerSample: 4096,
-    lengths: { mean: 4096, std: 1024 },
-    requiresMaxLengthAbove: 4096,
-  },
+  fixedSet('fixed_short', 512, 0),
+  variableSet('variable_short', 512, { mean: 256, std: 64 }, 0),
+  fixedSet('fixed_medium', 4096, 512),
+  variableSet('variable_medium', 4096, { mean: 2048, std: 512 }, 512),
+  fixedSet('fixed_long', 8192, 4096),
+  variableSet('variable_long', 8192, { mean: 4096, std: 1024 }, 4096),
 ];
 
 export const WORKLOAD_NAMES: readonly WorkloadName[] = WORKLOAD_SPECS.map((spec) => spec.name);
