@@ -77,7 +77,7 @@ describe('bcmb speed on a config-only model', () => {
       '-m',
       TINY_BERT,
       '-e',
-      'tfjs-cpu',
+      'tfjs-wasm',
       '-d',
       'variable_short',
       '--samples',
@@ -92,10 +92,10 @@ describe('bcmb speed on a config-only model', () => {
     );
     expect(run.stderr).not.toMatch(/^bcmb:/m);
     expect(run.code).toBe(0);
-    const json = JSON.parse(await readFile(join(out, 'tiny-bert_tfjs-cpu_inference_times.json'), 'utf8'));
+    const json = JSON.parse(await readFile(join(out, 'tiny-bert_tfjs-wasm_inference_times.json'), 'utf8'));
     expect(json.variable_short).toMatchObject({ max_batch_size: 2, n_iters: 2, num_samples: 4 });
     expect(Object.keys(json.variable_short)).toEqual(expect.arrayContaining(['mean', 'std', 'ktok_per_sec']));
-    expect(run.stdout).toContain('| tiny-bert | tfjs-cpu | random | variable_short | 2 (given) |');
+    expect(run.stdout).toContain('| tiny-bert | tfjs-wasm | random | variable_short | 2 (given) |');
     expect(await readFile(join(out, 'speed-report.svg'), 'utf8')).toMatch(/^<svg/);
   });
 });
