@@ -5,29 +5,81 @@
  */
 
 const HEADERS = [
-  'CHIEF COMPLAINT', 'HISTORY OF PRESENT ILLNESS', 'PAST MEDICAL HISTORY', 'MEDICATIONS ON ADMISSION',
-  'ALLERGIES', 'PHYSICAL EXAM', 'PERTINENT RESULTS', 'BRIEF HOSPITAL COURSE', 'DISCHARGE MEDICATIONS',
-  'DISCHARGE DIAGNOSIS', 'DISCHARGE CONDITION', 'DISCHARGE INSTRUCTIONS', 'SOCIAL HISTORY', 'FAMILY HISTORY',
+  'CHIEF COMPLAINT',
+  'HISTORY OF PRESENT ILLNESS',
+  'PAST MEDICAL HISTORY',
+  'MEDICATIONS ON ADMISSION',
+  'ALLERGIES',
+  'PHYSICAL EXAM',
+  'PERTINENT RESULTS',
+  'BRIEF HOSPITAL COURSE',
+  'DISCHARGE MEDICATIONS',
+  'DISCHARGE DIAGNOSIS',
+  'DISCHARGE CONDITION',
+  'DISCHARGE INSTRUCTIONS',
+  'SOCIAL HISTORY',
+  'FAMILY HISTORY',
 ];
-const SUBJECTS = ['Pt', 'The patient', 'She', 'He', '72 yo M', '65 yo F', 'Patient', 'This 58 year old woman'];
-const VERBS = ['presented with', 'was admitted for', 'reports', 'denies', 'c/o', 'was found to have', 'developed'];
+const SUBJECTS = [
+  'Pt',
+  'The patient',
+  'She',
+  'He',
+  '72 yo M',
+  '65 yo F',
+  'Patient',
+  'This 58 year old woman',
+];
+const VERBS = [
+  'presented with',
+  'was admitted for',
+  'reports',
+  'denies',
+  'c/o',
+  'was found to have',
+  'developed',
+];
 const FINDINGS = [
-  'worsening dyspnea', 'substernal chest pain radiating to the L arm', 'productive cough and fevers to 101.2',
-  'RLL consolidation on CXR', 'new onset atrial fibrillation w/ RVR', 'acute on chronic systolic CHF (EF 25%)',
-  'NSTEMI with troponin peak 2.31', 'AKI (Cr 2.4 from baseline 1.1)', 'hyponatremia (Na 128)',
-  'DKA with AG 24', 'C. diff colitis', 'UTI with E. coli', 'sepsis 2/2 pneumonia', 'GI bleed, Hct 21.3',
-  'café-au-lait spots', 'β-blocker intolerance', 'SpO2 88% on RA → 94% on 4L NC',
+  'worsening dyspnea',
+  'substernal chest pain radiating to the L arm',
+  'productive cough and fevers to 101.2',
+  'RLL consolidation on CXR',
+  'new onset atrial fibrillation w/ RVR',
+  'acute on chronic systolic CHF (EF 25%)',
+  'NSTEMI with troponin peak 2.31',
+  'AKI (Cr 2.4 from baseline 1.1)',
+  'hyponatremia (Na 128)',
+  'DKA with AG 24',
+  'C. diff colitis',
+  'UTI with E. coli',
+  'sepsis 2/2 pneumonia',
+  'GI bleed, Hct 21.3',
+  'café-au-lait spots',
+  'β-blocker intolerance',
+  'SpO2 88% on RA → 94% on 4L NC',
 ];
 const PLANS = [
-  'was started on ceftriaxone and azithromycin', 'was diuresed with IV furosemide 40 mg BID',
-  'received 2 units pRBC', 'was placed on a heparin gtt', 'was transferred to the MICU for monitoring',
-  'was seen by cardiology who recommended cath', 'was continued on home metoprolol 25 mg PO BID',
-  'had insulin gtt titrated per protocol', 'was given vancomycin 1 g IV q12h', 'was weaned to baseline 2L NC',
+  'was started on ceftriaxone and azithromycin',
+  'was diuresed with IV furosemide 40 mg BID',
+  'received 2 units pRBC',
+  'was placed on a heparin gtt',
+  'was transferred to the MICU for monitoring',
+  'was seen by cardiology who recommended cath',
+  'was continued on home metoprolol 25 mg PO BID',
+  'had insulin gtt titrated per protocol',
+  'was given vancomycin 1 g IV q12h',
+  'was weaned to baseline 2L NC',
 ];
 const MEDS = [
-  'Aspirin 81 mg PO DAILY', 'Metoprolol Tartrate 25 mg PO BID', 'Lisinopril 10 mg PO DAILY',
-  'Atorvastatin 80 mg PO QHS', 'Furosemide 40 mg PO DAILY', 'Warfarin 2.5 mg PO DAILY (INR goal 2-3)',
-  'Insulin Glargine 20 units SC QHS', 'Pantoprazole 40 mg PO Q24H', 'Albuterol 90 mcg/Actuation 2 puffs IH Q4H:PRN',
+  'Aspirin 81 mg PO DAILY',
+  'Metoprolol Tartrate 25 mg PO BID',
+  'Lisinopril 10 mg PO DAILY',
+  'Atorvastatin 80 mg PO QHS',
+  'Furosemide 40 mg PO DAILY',
+  'Warfarin 2.5 mg PO DAILY (INR goal 2-3)',
+  'Insulin Glargine 20 units SC QHS',
+  'Pantoprazole 40 mg PO Q24H',
+  'Albuterol 90 mcg/Actuation 2 puffs IH Q4H:PRN',
 ];
 
 /** Mulberry32: a small seeded PRNG, so every run benchmarks the same text. */

@@ -9,7 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as rust from 'tokenizers';
-import { loadTokenizer, parseVocab, type Tokenizer, tokenizerFromJson, wordPieceTokenizerJson } from '../src/index.js';
+import {
+  loadTokenizer,
+  parseVocab,
+  type Tokenizer,
+  tokenizerFromJson,
+  wordPieceTokenizerJson,
+} from '../src/index.js';
 import { clinicalDocument, clinicalNotes } from './clinical-text.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -31,7 +37,9 @@ interface Contender {
 async function contenders(): Promise<Contender[]> {
   const modernbertJson = JSON.parse(readFileSync(`${FIXTURES}modernbert/tokenizer.json`, 'utf8'));
   modernbertJson.pre_tokenizer.add_prefix_space = true; // what transformers does with add_prefix_space=True
-  const bertJson = wordPieceTokenizerJson(parseVocab(readFileSync(`${FIXTURES}bert-base-cased/vocab.txt`, 'utf8')));
+  const bertJson = wordPieceTokenizerJson(
+    parseVocab(readFileSync(`${FIXTURES}bert-base-cased/vocab.txt`, 'utf8')),
+  );
   return [
     {
       name: 'ModernBERT (add_prefix_space)',
@@ -100,13 +108,16 @@ function countMismatches(a: number[][], b: number[][]): number {
   return mismatches;
 }
 
-const rate = (tokens: number, seconds: number) => `${Math.round(tokens / seconds).toLocaleString('en-US')} tokens/s`;
+const rate = (tokens: number, seconds: number) =>
+  `${Math.round(tokens / seconds).toLocaleString('en-US')} tokens/s`;
 
 async function throughput(): Promise<boolean> {
   const notes = clinicalNotes(CORPUS_CHARS);
   const groups = batches(notes, BATCH_SIZE);
   const chars = notes.reduce((sum, n) => sum + n.length, 0);
-  console.log(`corpus: ${notes.length} notes, ${(chars / MB).toFixed(2)} M chars, batches of ${BATCH_SIZE}\n`);
+  console.log(
+    `corpus: ${notes.length} notes, ${(chars / MB).toFixed(2)} M chars, batches of ${BATCH_SIZE}\n`,
+  );
   let ok = true;
   for (const { name, bcmb: createBcmb, rustJson } of await contenders()) {
     const bcmb = await createBcmb();
@@ -123,14 +134,24 @@ async function throughput(): Promise<boolean> {
     const ratioSingle = ours.tokens / ours.seconds / (theirsSingle.tokens / theirsSingle.seconds);
     ok &&= ratio >= REQUIRED_RATIO;
     console.log(name);
-    console.log(`  @bcmb/tokenizer (pure JS)          ${rate(ours.tokens, ours.seconds)}  (${ours.seconds.toFixed(2)} s)`);
-    console.log(`  Rust tokenizers, default threads   ${rate(theirs.tokens, theirs.seconds)}  (${theirs.seconds.toFixed(2)} s)`);
-    console.log(`  Rust tokenizers, 1 thread          ${rate(theirsSingle.tokens, theirsSingle.seconds)}  (${theirsSingle.seconds.toFixed(2)} s)`);
+    console.log(
+      `  @bcmb/tokenizer (pure JS)          ${rate(ours.tokens, ours.seconds)}  (${ours.seconds.toFixed(2)} s)`,
+    );
+    console.log(
+      `  Rust tokenizers, default threads   ${rate(theirs.tokens, theirs.seconds)}  (${theirs.seconds.toFixed(2)} s)`,
+    );
+    console.log(
+      `  Rust tokenizers, 1 thread          ${rate(theirsSingle.tokens, theirsSingle.seconds)}  (${theirsSingle.seconds.toFixed(2)} s)`,
+    );
     console.log(
       `  first pass, empty caches: bcmb ${rate(oursCold.tokens, oursCold.seconds)}, Rust ${rate(theirsCold.tokens, theirsCold.seconds)}`,
     );
-    console.log(`  ratio bcmb/Rust: ${ratio.toFixed(2)}x (default threads), ${ratioSingle.toFixed(2)}x (1 thread); required >= ${REQUIRED_RATIO}x`);
-    console.log(`  same ids as Rust: ${notes.length - countMismatches(ours.ids, theirs.ids)}/${notes.length} notes, ${ours.tokens} vs ${theirs.tokens} tokens\n`);
+    console.log(
+      `  ratio bcmb/Rust: ${ratio.toFixed(2)}x (default threads), ${ratioSingle.toFixed(2)}x (1 thread); required >= ${REQUIRED_RATIO}x`,
+    );
+    console.log(
+      `  same ids as Rust: ${notes.length - countMismatches(ours.ids, theirs.ids)}/${notes.length} notes, ${ours.tokens} vs ${theirs.tokens} tokens\n`,
+    );
   }
   return ok;
 }
@@ -140,7 +161,9 @@ async function scaling(): Promise<boolean> {
   const sizes = [0.5, 1, 2, 4];
   const document = clinicalDocument(4 * MB);
   tokenizer.encode(document.slice(0, 0.5 * MB)); // warm-up
-  console.log(`single document (ModernBERT, no truncation; best of ${REPEATS}; CPU time is less sensitive to a busy machine):`);
+  console.log(
+    `single document (ModernBERT, no truncation; best of ${REPEATS}; CPU time is less sensitive to a busy machine):`,
+  );
   const wallPerMb: number[] = [];
   const cpuPerMb: number[] = [];
   for (const size of sizes) {
@@ -172,4 +195,6 @@ async function scaling(): Promise<boolean> {
 
 const fast = await throughput();
 const linear = await scaling();
-console.log(`throughput >= ${REQUIRED_RATIO}x Rust: ${fast ? 'yes' : 'NO'}; linear on 4 MB: ${linear ? 'yes' : 'NO'}`);
+console.log(
+  `throughput >= ${REQUIRED_RATIO}x Rust: ${fast ? 'yes' : 'NO'}; linear on 4 MB: ${linear ? 'yes' : 'NO'}`,
+);

@@ -27,7 +27,10 @@ function main(source: string): void {
   for (const file of readdirSync(source).filter((f) => f.endsWith('.tokenizer.json'))) {
     const json = JSON.parse(readFileSync(join(source, file), 'utf8'));
     json.model.vocab = vocabDigest(json.model.vocab);
-    writeFileSync(new URL(file.replace('.tokenizer.json', '.skeleton.json'), out), `${JSON.stringify(json, null, 2)}\n`);
+    writeFileSync(
+      new URL(file.replace('.tokenizer.json', '.skeleton.json'), out),
+      `${JSON.stringify(json, null, 2)}\n`,
+    );
   }
 }
 

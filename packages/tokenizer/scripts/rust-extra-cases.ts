@@ -31,9 +31,17 @@ const TEXTS = [
 ];
 
 const PAIRS: Array<[string, string, number]> = [
-  ['Patient is a 54 yo woman with a long history of poorly controlled type 2 diabetes mellitus.', 'She presents with polyuria, polydipsia and blurred vision for two weeks.', 12],
+  [
+    'Patient is a 54 yo woman with a long history of poorly controlled type 2 diabetes mellitus.',
+    'She presents with polyuria, polydipsia and blurred vision for two weeks.',
+    12,
+  ],
   ['Short.', 'The second sequence is much longer than the first one and must be cut.', 11],
-  ['One two three four five six seven eight nine ten eleven twelve.', 'Alpha beta gamma delta epsilon zeta eta theta iota kappa.', 17],
+  [
+    'One two three four five six seven eight nine ten eleven twelve.',
+    'Alpha beta gamma delta epsilon zeta eta theta iota kappa.',
+    17,
+  ],
 ];
 
 interface Variant {
@@ -50,7 +58,10 @@ function variants(): Variant[] {
     { name: 'modernbert.default', json: JSON.stringify(modernbert) },
     { name: 'modernbert.add_prefix_space', json: JSON.stringify(prefixed) },
     { name: 'bio_clinicalbert.autotokenizer_lowercase', json: JSON.stringify(wordPieceTokenizerJson(vocab)) },
-    { name: 'bert_base_cased.cased', json: JSON.stringify(wordPieceTokenizerJson(vocab, { lowercase: false })) },
+    {
+      name: 'bert_base_cased.cased',
+      json: JSON.stringify(wordPieceTokenizerJson(vocab, { lowercase: false })),
+    },
   ];
 }
 
@@ -68,7 +79,9 @@ function expected(encoding: RustEncoding, sources: string[]) {
     offsets,
     offsets_utf16: offsets.map((span, i) => {
       const sequence = sequenceIds[i];
-      return sequence === null || sequence === undefined ? span : toUtf16Offsets(sources[sequence]!, [span])[0]!;
+      return sequence === null || sequence === undefined
+        ? span
+        : toUtf16Offsets(sources[sequence]!, [span])[0]!;
     }),
     word_ids: encoding.getWordIds().map((w) => (w === undefined ? null : w)),
     sequence_ids: sequenceIds.map((s) => (s === undefined ? null : s)),

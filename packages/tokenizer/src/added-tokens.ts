@@ -44,7 +44,8 @@ export class AddedTokenMatcher {
       const token = this.byContent.get(match[0])!;
       let start = match.index;
       let end = start + match[0].length;
-      if (token.single_word && !(isWordBoundaryBefore(text, start) && isWordBoundaryAfter(text, end))) continue;
+      if (token.single_word && !(isWordBoundaryBefore(text, start) && isWordBoundaryAfter(text, end)))
+        continue;
       if (token.lstrip) start = Math.max(leadingSpaceStart(text, start), previousEnd);
       if (token.rstrip) {
         end = trailingSpaceEnd(text, end);
@@ -75,7 +76,9 @@ function trailingSpaceEnd(text: string, end: number): number {
 
 function isWordBoundaryBefore(text: string, start: number): boolean {
   if (start === 0) return true;
-  const before = String.fromCodePoint(text.codePointAt(start - 1 - (isLowSurrogateAt(text, start - 1) ? 1 : 0))!);
+  const before = String.fromCodePoint(
+    text.codePointAt(start - 1 - (isLowSurrogateAt(text, start - 1) ? 1 : 0))!,
+  );
   return !WORD_CHAR.test(before);
 }
 

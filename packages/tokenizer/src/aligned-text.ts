@@ -91,14 +91,18 @@ export class AlignedTextBuilder {
 
   /** Appends units [from, to) of `source` unchanged, with their alignment. */
   copyFrom(source: AlignedText, from: number, to: number): void {
-    for (let i = from; i < to; i++) this.pushUnit(source.text.charCodeAt(i), source.sourceStart(i), source.sourceEnd(i));
+    for (let i = from; i < to; i++)
+      this.pushUnit(source.text.charCodeAt(i), source.sourceStart(i), source.sourceEnd(i));
   }
 
   build(): AlignedText {
     let text = '';
     // fromCharCode in chunks: an argument list has a size limit.
     for (let i = 0; i < this.size; i += STRING_CHUNK) {
-      text += String.fromCharCode.apply(null, this.units.subarray(i, Math.min(i + STRING_CHUNK, this.size)) as unknown as number[]);
+      text += String.fromCharCode.apply(
+        null,
+        this.units.subarray(i, Math.min(i + STRING_CHUNK, this.size)) as unknown as number[],
+      );
     }
     // The arrays are handed over, not copied: the builder is not used after build().
     return AlignedText.fromAlignment(text, this.starts, this.ends);

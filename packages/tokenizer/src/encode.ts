@@ -1,5 +1,6 @@
 import { TokenizerUsageError } from './errors.js';
 import { VERY_LARGE_INTEGER } from './max-length.js';
+import type { TokenSequence } from './pipeline.js';
 import {
   addedTokenCount,
   applyTemplate,
@@ -12,7 +13,6 @@ import {
   type TruncationStrategy,
   truncate,
 } from './post-process.js';
-import type { TokenSequence } from './pipeline.js';
 
 /** Options of `encode`, `encodeBatch`, `encodeWords`: transformers' `__call__` arguments, camel-cased. */
 export interface EncodeOptions {
@@ -57,7 +57,8 @@ export function resolveOptions(options: EncodeOptions, context: PostProcessConte
   else if (options.truncation === undefined && options.maxLength !== undefined && padding === 'none') {
     strategy = 'longest_first';
   }
-  const maxLength = options.maxLength ?? (context.modelMaxLength < VERY_LARGE_INTEGER ? context.modelMaxLength : undefined);
+  const maxLength =
+    options.maxLength ?? (context.modelMaxLength < VERY_LARGE_INTEGER ? context.modelMaxLength : undefined);
   if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 0)) {
     throw new TokenizerUsageError(`maxLength must be a non-negative integer, got ${maxLength}`);
   }
@@ -114,11 +115,13 @@ export function postProcessBatch(
 function padBatch(encodings: Encoding[], options: ResolvedOptions, context: PostProcessContext): void {
   if (options.padding === 'none') return;
   let target: number;
-  if (options.padding === 'longest') target = encodings.reduce((longest, e) => Math.max(longest, e.ids.length), 0);
+  if (options.padding === 'longest')
+    target = encodings.reduce((longest, e) => Math.max(longest, e.ids.length), 0);
   else if (options.maxLength !== undefined) target = options.maxLength;
   else return; // transformers: no usable model_max_length, so no padding to max_length.
   const multiple = options.padToMultipleOf;
-  if (multiple !== undefined && multiple > 0 && target % multiple !== 0) target += multiple - (target % multiple);
+  if (multiple !== undefined && multiple > 0 && target % multiple !== 0)
+    target += multiple - (target % multiple);
   if (context.padToken === null) {
     throw new TokenizerUsageError('Asked for padding but the tokenizer has no pad token', {
       hint: 'Give the tokenizer a pad_token in tokenizer_config.json or special_tokens_map.json',

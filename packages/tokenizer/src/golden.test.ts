@@ -2,7 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { EncodeOptions } from './encode.js';
 import { toCodePointOffsets } from './offsets.js';
 import type { Encoding } from './post-process.js';
-import { type GoldenCase, type GoldenExpected, goldenCases, loadVariant, VARIANT_NAMES } from './test-support.js';
+import {
+  type GoldenCase,
+  type GoldenExpected,
+  goldenCases,
+  loadVariant,
+  VARIANT_NAMES,
+} from './test-support.js';
 import type { Tokenizer } from './tokenizer.js';
 
 function optionsOf(c: GoldenCase): EncodeOptions {
@@ -49,7 +55,9 @@ function asGolden(c: GoldenCase, index: number, encoding: Encoding): GoldenExpec
     attention_mask: encoding.attentionMask,
     special_tokens_mask: encoding.specialTokensMask,
     offsets: encoding.offsets.map((span, position) =>
-      encoding.sequenceIds[position] === null ? span : toCodePointOffsets(sourceOf(c, index, encoding, position), [span])[0]!,
+      encoding.sequenceIds[position] === null
+        ? span
+        : toCodePointOffsets(sourceOf(c, index, encoding, position), [span])[0]!,
     ),
     offsets_utf16: encoding.offsets,
     word_ids: encoding.wordIds,
@@ -73,7 +81,9 @@ describe.each(VARIANT_NAMES)('%s matches the Rust tokenizers golden encodings', 
     const encodings = run(tokenizer, c);
     expect(encodings).toHaveLength(expected.length);
     encodings.forEach((encoding, index) => {
-      const { overflowing_count: _, ...fields } = expected[index] as GoldenExpected & { overflowing_count?: number };
+      const { overflowing_count: _, ...fields } = expected[index] as GoldenExpected & {
+        overflowing_count?: number;
+      };
       expect(asGolden(c, index, encoding)).toEqual(fields);
     });
   });

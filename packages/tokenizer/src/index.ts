@@ -1,6 +1,11 @@
 export type { AddedTokenConfig } from './added-tokens.js';
 export type { EncodeOptions } from './encode.js';
-export { TokenizerLoadError, TokenizerUsageError, TruncationError, UnsupportedTokenizerError } from './errors.js';
+export {
+  TokenizerLoadError,
+  TokenizerUsageError,
+  TruncationError,
+  UnsupportedTokenizerError,
+} from './errors.js';
 export { loadTokenizer, type TokenizerOptions, tokenizerFromJson, tokenizerFromVocab } from './load.js';
 export {
   RESEARCH_FALLBACK_MAX_LENGTH,

@@ -35,7 +35,12 @@ export function tokenizerFromJson(
   config: TokenizerConfig = {},
   options: TokenizerOptions = {},
 ): Tokenizer {
-  const resolved = structuredClone(json);
+  // Shallow copies of the two stages the kwargs may change; the vocabulary is shared, not cloned.
+  const resolved: TokenizerJson = {
+    ...json,
+    pre_tokenizer: json.pre_tokenizer && { ...json.pre_tokenizer },
+    normalizer: json.normalizer && { ...json.normalizer },
+  };
   const addPrefixSpace = options.addPrefixSpace ?? config.add_prefix_space;
   const preTokenizer = resolved.pre_tokenizer as Record<string, unknown> | null;
   // transformers only rewrites a pre-tokenizer whose state has an add_prefix_space field.
@@ -129,7 +134,8 @@ export async function loadTokenizer(dir: string, options: TokenizerOptions = {})
   if (json !== undefined) return tokenizerFromJson(json as TokenizerJson, config, options);
   const vocabPath = join(dir, 'vocab.txt');
   const vocabText = await readTextIfPresent(vocabPath);
-  if (vocabText !== undefined) return tokenizerFromVocab(vocabText, config, { ...options, source: vocabPath });
+  if (vocabText !== undefined)
+    return tokenizerFromVocab(vocabText, config, { ...options, source: vocabPath });
   throw new TokenizerLoadError('No tokenizer.json or vocab.txt in the model directory', {
     file: dir,
     hint: 'Point at a Hugging Face model directory (ModernBERT ships tokenizer.json, Bio_ClinicalBERT vocab.txt)',

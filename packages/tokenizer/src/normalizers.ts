@@ -1,4 +1,4 @@
-import { AlignedText, AlignedTextBuilder, forEachCodePoint } from './aligned-text.js';
+import { type AlignedText, AlignedTextBuilder, forEachCodePoint } from './aligned-text.js';
 import { UnsupportedTokenizerError } from './errors.js';
 
 /** A normalizer stage: text in, text out, offsets carried through. */
@@ -112,9 +112,6 @@ interface CodePointOptions {
   lowercase?: boolean;
 }
 
-// ASCII controls BertNormalizer's clean_text removes (\t, \n, \r are whitespace, kept as spaces).
-const ASCII_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
-const NON_ASCII = /[^\x00-\x7f]/;
 const ASCII_WHITESPACE = /[\t\n\r]/g;
 const OTHER = /\p{C}/u;
 const WHITE_SPACE = /\p{White_Space}/u;
@@ -127,7 +124,7 @@ const NONSPACING_MARKS = /\p{Mn}/gu;
  */
 function mapCodePoints(text: AlignedText, options: CodePointOptions): AlignedText {
   const source = text.text;
-  if (!NON_ASCII.test(source) && !(options.clean && ASCII_CONTROL.test(source))) {
+  if (isPlainAscii(source, options.clean === true)) {
     // ASCII fast path: every change is one unit for one unit.
     let mapped = options.clean ? source.replace(ASCII_WHITESPACE, ' ') : source;
     if (options.lowercase) mapped = mapped.toLowerCase();
@@ -165,6 +162,15 @@ function mapCodePoints(text: AlignedText, options: CodePointOptions): AlignedTex
     if (chinese) builder.pushUnit(0x20, start, end);
   }
   return builder.build();
+}
+
+/** ASCII only, and (when `clean`) free of the controls clean_text removes. */
+function isPlainAscii(text: string, clean: boolean): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f || (clean && (code === 0 || isAsciiControl(code)))) return false;
+  }
+  return true;
 }
 
 /** ASCII controls that clean_text removes (\t, \n, \r count as whitespace). */

@@ -1,4 +1,4 @@
-import { type AddedTokenConfig, AddedTokenMatcher, type AddedTokenMatch } from './added-tokens.js';
+import { type AddedTokenConfig, type AddedTokenMatch, AddedTokenMatcher } from './added-tokens.js';
 import { AlignedText } from './aligned-text.js';
 import type { WordModel } from './models.js';
 import type { Normalizer } from './normalizers.js';
@@ -36,9 +36,10 @@ export class TokenPipeline {
     this.rawTokens = new AddedTokenMatcher(addedTokens.filter((t) => !isNormalized(t)));
     // Normalized added tokens are looked for in normalized text, so their content is normalized too.
     this.normalizedTokens = new AddedTokenMatcher(
-      addedTokens
-        .filter(isNormalized)
-        .map((t) => ({ ...t, content: normalizer ? normalizer(AlignedText.identity(t.content)).text : t.content })),
+      addedTokens.filter(isNormalized).map((t) => ({
+        ...t,
+        content: normalizer ? normalizer(AlignedText.identity(t.content)).text : t.content,
+      })),
     );
   }
 
@@ -51,7 +52,12 @@ export class TokenPipeline {
    * sequence when right-side truncation is on. It matters: 'longest_first' then splits a pair by
    * these shortened lengths.
    */
-  tokenize(text: string, out: TokenSequence, fixedWordId?: number, limit = Number.POSITIVE_INFINITY): TokenSequence {
+  tokenize(
+    text: string,
+    out: TokenSequence,
+    fixedWordId?: number,
+    limit = Number.POSITIVE_INFINITY,
+  ): TokenSequence {
     let split = 0;
     const initialLength = out.ids.length;
     let done = false;
@@ -77,7 +83,12 @@ export class TokenPipeline {
       forEachSegment(normalizedText, this.normalizedTokens.find(normalizedText), (a, b, inner) => {
         if (done) return;
         if (inner !== undefined) {
-          pushAddedToken(inner.id, normalizedText.slice(a, b), normalized.sourceStart(a), normalized.sourceEnd(b - 1));
+          pushAddedToken(
+            inner.id,
+            normalizedText.slice(a, b),
+            normalized.sourceStart(a),
+            normalized.sourceEnd(b - 1),
+          );
           return;
         }
         const piece = normalized.slice(a, b);

@@ -62,7 +62,11 @@ export function createTemplate(config: PostProcessorConfig | null | undefined): 
     const cls = { kind: 'special' as const, ids: [config.cls[1]], tokens: [config.cls[0]] };
     const sep = { kind: 'special' as const, ids: [config.sep[1]], tokens: [config.sep[0]] };
     return {
-      single: [{ ...cls, typeId: 0 }, { kind: 'sequence', sequence: 0, typeId: 0 }, { ...sep, typeId: 0 }],
+      single: [
+        { ...cls, typeId: 0 },
+        { kind: 'sequence', sequence: 0, typeId: 0 },
+        { ...sep, typeId: 0 },
+      ],
       pair: [
         { ...cls, typeId: 0 },
         { kind: 'sequence', sequence: 0, typeId: 0 },
@@ -76,7 +80,8 @@ export function createTemplate(config: PostProcessorConfig | null | undefined): 
     throw new UnsupportedTokenizerError(`post_processor ${(config as { type: string }).type}`);
   }
   const piece = (item: TemplateItemConfig): TemplatePiece => {
-    if (item.Sequence) return { kind: 'sequence', sequence: item.Sequence.id === 'A' ? 0 : 1, typeId: item.Sequence.type_id };
+    if (item.Sequence)
+      return { kind: 'sequence', sequence: item.Sequence.id === 'A' ? 0 : 1, typeId: item.Sequence.type_id };
     const special = config.special_tokens[item.SpecialToken!.id]!;
     return { kind: 'special', ids: special.ids, tokens: special.tokens, typeId: item.SpecialToken!.type_id };
   };
@@ -124,7 +129,9 @@ export function truncate(first: TokenSequence, second: TokenSequence | null, par
   }
   const target = strategy === 'only_first' ? first : second;
   if (target === null) {
-    throw new TruncationError(NO_SECOND, { hint: "Use truncation 'only_first' or 'longest_first' for a single text" });
+    throw new TruncationError(NO_SECOND, {
+      hint: "Use truncation 'only_first' or 'longest_first' for a single text",
+    });
   }
   if (target.ids.length <= toRemove) {
     throw new TruncationError(TOO_SHORT, {
@@ -154,8 +161,12 @@ export function applyTemplate(
   const pieces = (second === null ? template.single : template.pair).filter(
     (piece) => addSpecialTokens || piece.kind === 'sequence',
   );
-  const sequenceOf = (piece: TemplatePiece & { kind: 'sequence' }) => (piece.sequence === 0 ? first : second!);
-  const length = pieces.reduce((n, p) => n + (p.kind === 'special' ? p.ids.length : sequenceOf(p).ids.length), 0);
+  const sequenceOf = (piece: TemplatePiece & { kind: 'sequence' }) =>
+    piece.sequence === 0 ? first : second!;
+  const length = pieces.reduce(
+    (n, p) => n + (p.kind === 'special' ? p.ids.length : sequenceOf(p).ids.length),
+    0,
+  );
   // Arrays are allocated at their final length and filled by index: this runs once per token.
   const encoding: Encoding = {
     ids: new Array<number>(length),
@@ -215,7 +226,10 @@ export function pad(encoding: Encoding, length: number, padToken: PadToken, side
   encoding.typeIds = fill(encoding.typeIds, padToken.typeId);
   encoding.attentionMask = fill(encoding.attentionMask, 0);
   encoding.specialTokensMask = fill(encoding.specialTokensMask, 1);
-  encoding.offsets = side === 'right' ? encoding.offsets.concat(padOffsets(missing)) : padOffsets(missing).concat(encoding.offsets);
+  encoding.offsets =
+    side === 'right'
+      ? encoding.offsets.concat(padOffsets(missing))
+      : padOffsets(missing).concat(encoding.offsets);
   encoding.wordIds = fill<number | null>(encoding.wordIds, null);
   encoding.sequenceIds = fill<number | null>(encoding.sequenceIds, null);
 }

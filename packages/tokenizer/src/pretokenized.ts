@@ -7,7 +7,11 @@ import { emptySequence, type TokenPipeline, type TokenSequence } from './pipelin
  * the word's index as word id, and offsets stay relative to the word (they restart at 0 in each one).
  * Empty words give no tokens. `limit` applies to each word on its own, as Rust's `do_tokenize` does.
  */
-export function tokenizeWords(pipeline: TokenPipeline, words: readonly string[], limit: number): TokenSequence {
+export function tokenizeWords(
+  pipeline: TokenPipeline,
+  words: readonly string[],
+  limit: number,
+): TokenSequence {
   const sequence = emptySequence();
   words.forEach((word, index) => {
     pipeline.tokenize(word, sequence, index, limit);

@@ -60,7 +60,8 @@ export class Tokenizer {
     if (model === null) throw new UnsupportedTokenizerError('tokenizer.json without a model');
     let wordModel: WordModel;
     if (json.model.type === 'BPE') {
-      if (json.pre_tokenizer?.type !== 'ByteLevel') throw new UnsupportedTokenizerError('BPE without ByteLevel');
+      if (json.pre_tokenizer?.type !== 'ByteLevel')
+        throw new UnsupportedTokenizerError('BPE without ByteLevel');
       wordModel = byteLevelBpe(model);
     } else if (json.model.type === 'WordPiece') {
       wordModel = wordPiece(model, json.model.continuing_subword_prefix ?? '##');
@@ -120,7 +121,10 @@ export class Tokenizer {
   }
 
   /** A batch; padding 'longest' pads to the longest encoding of the batch. */
-  encodeBatch(texts: readonly string[], options: EncodeOptions & { textPairs?: readonly string[] } = {}): Encoding[] {
+  encodeBatch(
+    texts: readonly string[],
+    options: EncodeOptions & { textPairs?: readonly string[] } = {},
+  ): Encoding[] {
     const pairs = options.textPairs;
     if (pairs !== undefined && pairs.length !== texts.length) {
       throw new TokenizerUsageError(`encodeBatch got ${texts.length} texts but ${pairs.length} textPairs`);
@@ -141,7 +145,10 @@ export class Tokenizer {
   encodeWordsBatch(batch: ReadonlyArray<readonly string[]>, options: EncodeOptions = {}): Encoding[] {
     const resolved = resolveOptions(options, this.context);
     const limit = tokenizationLimit(resolved, 0);
-    const inputs = batch.map((words): [TokenSequence, null] => [tokenizeWords(this.pipeline, words, limit), null]);
+    const inputs = batch.map((words): [TokenSequence, null] => [
+      tokenizeWords(this.pipeline, words, limit),
+      null,
+    ]);
     return postProcessBatch(inputs, resolved, this.context);
   }
 
