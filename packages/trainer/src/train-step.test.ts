@@ -1,7 +1,5 @@
-import { fromPretrained } from '@bcmb/modeling';
+import { type BackendName, fromPretrained, initBackend } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import type { Batch } from './collate.js';
 import { lossAndGradients } from './gradients.js';
@@ -36,10 +34,10 @@ function hfValue(model: Awaited<ReturnType<typeof fromPretrained>>, name: string
   ) as Float32Array;
 }
 
-describe.each(['cpu', 'wasm'])('on %s', (backend) => {
+describe.each(['cpu', 'wasm'] as BackendName[])('on %s', (backend) => {
   describe.each(['bert', 'modernbert'] as const)('%s', (family) => {
     it('reproduces both reference training steps: loss, pre-clip grad norm and updated parameters', async () => {
-      await tf.setBackend(backend);
+      await initBackend({ backend, onReport: () => {} });
       const ref = readTrainStepReference(family);
       const { inputs } = readGzipJsonFixture<ForwardInputs>(`reference/modeling/${family}_forward.json.gz`);
       const model = await fromPretrained(fixtureModelDir(ref.checkpoint), {

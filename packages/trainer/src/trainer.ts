@@ -124,8 +124,11 @@ export class Trainer {
     return this.state.log_history;
   }
 
-  /** Trains; with `resume`, continues from the newest checkpoint in `outputDir` (if there is one). */
-  async train(options: { resume?: boolean } = {}): Promise<TrainOutput> {
+  /**
+   * Trains; with `resume`, continues from the newest checkpoint in `outputDir` (if there is one). An aborted
+   * `signal` stops before the next batch (checkpoints already written stay, so the run can be resumed).
+   */
+  async train(options: { resume?: boolean; signal?: AbortSignal } = {}): Promise<TrainOutput> {
     const resumedFrom = options.resume ? await this.resume() : null;
     const { args } = this;
     const totalSteps = this.state.max_steps;
@@ -144,6 +147,14 @@ export class Trainer {
       let accumulated: Map<string, tf.Tensor> | null = null;
       let updateLoss = 0;
       for (let b = 0; b < batches.length; b++) {
+        if (options.signal?.aborted) {
+          progress.stop();
+          if (accumulated) disposeGrads(accumulated);
+          throw new TrainingError(`training stopped at step ${this.state.global_step}`, {
+            cause: options.signal.reason,
+            hint: 'Run again with resume to continue from the last checkpoint',
+          });
+        }
         const batch = collate(
           batches[b]!.map((i) => this.options.train[i]!),
           this.options.padTokenId,
@@ -280,9 +291,7 @@ export class Trainer {
       await loadModelWeights(this.options.model, `${this.options.outputDir}/${best.split('/').pop()}`);
     } else if (this.bestWeights) {
       for (const [name, variable] of this.options.model.parameters()) {
-        const value = tf.tensor(this.bestWeights.get(name)!, variable.shape, 'float32');
-        variable.assign(value);
-        value.dispose();
+        tf.tidy(() => variable.assign(tf.tensor(this.bestWeights!.get(name)!, variable.shape, 'float32')));
       }
     }
   }

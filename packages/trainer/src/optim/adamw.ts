@@ -56,8 +56,8 @@ export class AdamW {
       this.slots.set(name, {
         variable,
         weightDecay: decay,
-        expAvg: tf.variable(tf.zerosLike(variable), false),
-        expAvgSq: tf.variable(tf.zerosLike(variable), false),
+        expAvg: zerosVariable(variable),
+        expAvgSq: zerosVariable(variable),
       });
     }
   }
@@ -107,8 +107,10 @@ export class AdamW {
     for (const [name, slot] of this.slots) {
       const moments = state.moments.get(name);
       if (!moments) throw new Error(`optimizer state has no moments for ${name}`);
-      slot.expAvg.assign(tf.tensor(moments.expAvg, slot.variable.shape, 'float32'));
-      slot.expAvgSq.assign(tf.tensor(moments.expAvgSq, slot.variable.shape, 'float32'));
+      tf.tidy(() => {
+        slot.expAvg.assign(tf.tensor(moments.expAvg, slot.variable.shape, 'float32'));
+        slot.expAvgSq.assign(tf.tensor(moments.expAvgSq, slot.variable.shape, 'float32'));
+      });
     }
     this.steps = state.step;
   }
@@ -120,4 +122,11 @@ export class AdamW {
     }
     this.slots.clear();
   }
+}
+
+function zerosVariable(like: tf.Tensor): tf.Variable {
+  const zeros = tf.zerosLike(like);
+  const variable = tf.variable(zeros, false);
+  zeros.dispose();
+  return variable;
 }
