@@ -16,7 +16,7 @@ import {
   modernBertSequenceHead,
   modernBertTokenHead,
 } from './modernbert.js';
-import { WeightReader } from './weights.js';
+import { RandomWeights, WeightReader } from './weights.js';
 
 /** Graph input and output names, as Hugging Face's ONNX exports name them. */
 export const INPUT_IDS = 'input_ids';
@@ -56,10 +56,24 @@ export function exportEncoder(
   stateDict: StateDict,
   options: ExportOptions = {},
 ): ExportedModel {
+  return buildGraph(config, new WeightReader(stateDict, BACKBONE_PREFIX[config.modelType]), options);
+}
+
+/**
+ * The graph of a config with freshly initialised weights (norms 1, biases 0, the rest Normal(0, 0.02)):
+ * full-size models for speed and quantization measurements without a checkpoint.
+ */
+export function exportRandomEncoder(
+  config: EncoderConfig,
+  options: ExportOptions & { seed?: number } = {},
+): ExportedModel {
+  return buildGraph(config, new RandomWeights(options.seed), options);
+}
+
+function buildGraph(config: EncoderConfig, w: WeightReader, options: ExportOptions): ExportedModel {
   const task = options.task ?? taskFromArchitectures(config);
   const quantize = options.quantize ?? false;
   const g = new GraphBuilder();
-  const w = new WeightReader(stateDict, BACKBONE_PREFIX[config.modelType]);
   const dims = ['batch', 'sequence'];
   const inputIds = g.input(INPUT_IDS, 'int64', dims);
   const attentionMask = g.input(ATTENTION_MASK, 'int64', dims);

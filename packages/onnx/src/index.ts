@@ -1,3 +1,22 @@
+export {
+  type BatchingOptions,
+  DEFAULT_BATCH_SIZE,
+  type PlannedBatch,
+  padBatch,
+  planBatches,
+  runSequences,
+  type Sequence,
+} from './batching.js';
+export {
+  decodeSequence,
+  decodeTokens,
+  type EntitySpan,
+  entitiesFromWords,
+  type SequencePrediction,
+  type TokenAlignment,
+  type TokenPrediction,
+  type WordPrediction,
+} from './decode.js';
 export { OnnxExportError, OnnxInputError, OnnxRuntimeMissingError } from './errors.js';
 export {
   ATTENTION_MASK,
@@ -5,6 +24,7 @@ export {
   type ExportOptions,
   exportEncoder,
   exportModelDir,
+  exportRandomEncoder,
   INPUT_IDS,
   LAST_HIDDEN_STATE,
   LOGITS,
@@ -13,6 +33,13 @@ export {
 } from './export.js';
 export { type ModelProto, MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } from './graph.js';
 export { MASK_FILL } from './layers.js';
+export {
+  type PredictEngine,
+  type Prediction,
+  Predictor,
+  type PredictorOptions,
+  type PredictTask,
+} from './predictor.js';
 export { type QuantizedMatrix, quantizePerChannel } from './quantize.js';
 export {
   type Device,

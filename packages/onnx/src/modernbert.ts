@@ -41,71 +41,85 @@ function bandMask(w: number): Float32Array {
   return band;
 }
 
-/** The three neighbouring key blocks of every query block: `[B, P + 2w, …]` → `[B, nb, 3w, …rest]`. */
-function neighbourBlocks(g: GraphBuilder, padded: string, w: number, rest: number[]): string {
+/**
+ * The three neighbouring key blocks of every query block, along `axis` of a tensor padded there by w in front
+ * and pad + w behind: `[…, P + 2w, …rest]` → `[…, nb, 3w, …rest]`.
+ */
+function neighbourBlocks(g: GraphBuilder, padded: string, axis: number, w: number, rest: number[]): string {
   const slices: [number, number][] = [
     [0, -2 * w],
     [w, -w],
     [2 * w, TO_END],
   ];
+  const keep = Array(axis).fill(0);
   const blocks = slices.map(([start, end]) =>
     g.one('Reshape', [
-      g.one('Slice', [padded, g.constInt64([start]), g.constInt64([end]), g.constInt64([1])]),
-      g.constInt64([0, -1, w, ...rest]),
+      g.one('Slice', [padded, g.constInt64([start]), g.constInt64([end]), g.constInt64([axis])]),
+      g.constInt64([...keep, -1, w, ...rest]),
     ]),
   );
-  return g.one('Concat', blocks, { axis: 2 });
+  return g.one('Concat', blocks, { axis: axis + 1 });
+}
+
+/** Pads for axis `axis` of a rank-`rank` tensor: `before` in front, `after` (a 1-element value) behind. */
+function padsOnAxis(g: GraphBuilder, rank: number, axis: number, before: number, after: string): string {
+  const begin = Array(rank).fill(0);
+  begin[axis] = before;
+  const parts = [g.constInt64([...begin, ...Array(axis).fill(0)]), after];
+  if (axis + 1 < rank) parts.push(g.constInt64(Array(rank - axis - 1).fill(0)));
+  return g.one('Concat', parts, { axis: 0 });
 }
 
 /**
  * ModernBERT's sliding-window attention computed block by block, so cost grows linearly with length: the
  * sequence is cut into blocks of w = local_attention/2 queries, each attending to the 3w keys of its own and
- * both neighbouring blocks, with a band mask selecting |i - j| <= w and the padding mask on top.
+ * both neighbouring blocks, with a band mask selecting |i - j| <= w and the padding mask on top. Works in
+ * `[B, N, L, d]` layout (one transpose of q, k, v together), rotary embeddings applied there.
  */
 function slidingAttention(
   g: GraphBuilder,
-  q: string,
-  k: string,
-  v: string,
+  qkv: string,
   maskFloat: string,
+  rotate: (x: string) => string,
   { numHeads: N, headDim: d, halfWindow: w }: AttentionShape,
 ): string {
-  const seqLen = g.one('Shape', [q], { start: 1, end: 2 });
+  const heads = g.one('Transpose', [g.one('Reshape', [qkv, g.constInt64([0, 0, 3 * N, d])])], {
+    perm: [0, 2, 1, 3],
+  });
+  const [q, k, v] = g.op('Split', [heads, g.constInt64([N, N, N])], { attrs: { axis: 1 }, outputs: 3 }) as [
+    string,
+    string,
+    string,
+  ];
+  const seqLen = g.one('Shape', [qkv], { start: 1, end: 2 });
   const wConst = g.constInt64([w]);
   const pad = g.one('Mod', [g.one('Sub', [wConst, g.one('Mod', [seqLen, wConst])]), wConst]);
   const padPlusW = g.one('Add', [pad, wConst]);
-  const zero = g.constInt64([0]);
 
-  const qPads = g.one('Concat', [g.constInt64([0, 0, 0, 0]), pad, zero], { axis: 0 });
-  const qBlocks = g.one(
-    'Transpose',
-    [g.one('Reshape', [g.one('Pad', [q, qPads]), g.constInt64([0, -1, w, N, d])])],
-    { perm: [0, 3, 1, 2, 4] },
-  );
+  const qBlocks = g.one('Reshape', [
+    g.one('Pad', [rotate(q), padsOnAxis(g, 4, 2, 0, pad)]),
+    g.constInt64([0, 0, -1, w, d]),
+  ]);
   const scaled = g.one('Mul', [qBlocks, g.constFloat([1 / Math.sqrt(d)], true)]);
+  const kvPads = padsOnAxis(g, 4, 2, w, padPlusW);
+  const kBlocks = neighbourBlocks(g, g.one('Pad', [rotate(k), kvPads]), 2, w, [d]);
+  const vBlocks = neighbourBlocks(g, g.one('Pad', [v, kvPads]), 2, w, [d]);
 
-  const kvPads = g.one('Concat', [g.constInt64([0, w, 0, 0]), padPlusW, zero], { axis: 0 });
-  const kBlocks = g.one('Transpose', [neighbourBlocks(g, g.one('Pad', [k, kvPads]), w, [N, d])], {
-    perm: [0, 3, 1, 4, 2],
-  });
-  const vBlocks = g.one('Transpose', [neighbourBlocks(g, g.one('Pad', [v, kvPads]), w, [N, d])], {
-    perm: [0, 3, 1, 2, 4],
-  });
-
-  const maskPads = g.one('Concat', [g.constInt64([0, w, 0]), padPlusW], { axis: 0 });
-  const keyMask = neighbourBlocks(g, g.one('Pad', [maskFloat, maskPads]), w, []);
+  const keyMask = neighbourBlocks(g, g.one('Pad', [maskFloat, padsOnAxis(g, 2, 1, w, padPlusW)]), 1, w, []);
   const keyBias = g.one('Unsqueeze', [
     g.one('Mul', [g.one('Sub', [g.constFloat([1], true), keyMask]), g.constFloat([MASK_FILL], true)]),
     g.constInt64([1, 3]),
   ]);
   const band = g.initializer('sliding_band', [w, 3 * w], bandMask(w));
-  const scores = g.one('Add', [g.one('Add', [g.one('MatMul', [scaled, kBlocks]), band]), keyBias]);
+  // ORT folds this Transpose into the MatMul (FusedMatMul with transB).
+  const kT = g.one('Transpose', [kBlocks], { perm: [0, 1, 2, 4, 3] });
+  const scores = g.one('Add', [g.one('Add', [g.one('MatMul', [scaled, kT]), band]), keyBias]);
   const context = g.one('MatMul', [g.one('Softmax', [scores], { axis: -1 }), vBlocks]);
   const merged = g.one('Reshape', [
-    g.one('Transpose', [context], { perm: [0, 2, 3, 1, 4] }),
-    g.constInt64([0, -1, N * d]),
+    g.one('Transpose', [g.one('Reshape', [context, g.constInt64([0, 0, -1, d])])], { perm: [0, 2, 1, 3] }),
+    g.constInt64([0, 0, N * d]),
   ]);
-  return g.one('Slice', [merged, zero, seqLen, g.constInt64([1])]);
+  return g.one('Slice', [merged, g.constInt64([0]), seqLen, g.constInt64([1])]);
 }
 
 /** ModernBertModel: embeddings norm, pre-norm layers alternating global and sliding attention, final norm. */
@@ -178,16 +192,19 @@ export function modernBertEncoder(
       optionalBias(config.attentionBias, `${p}.attn.Wqkv.bias`, 3 * H),
       `${p}.attn.Wqkv.bias`,
     );
-    const [q, k, v] = splitLast(g, qkv, 3, H) as [string, string, string];
     const rotate = (x: string) =>
       g.one('RotaryEmbedding', [x, position0, cos, sin], { interleaved: 0, num_heads: N }, MS_DOMAIN);
-    const context = global
-      ? fullAttention(g, rotate(q), rotate(k), v, maskInt, N)
-      : slidingAttention(g, rotate(q), rotate(k), v, maskFloat, {
-          numHeads: N,
-          headDim: d,
-          halfWindow: Math.floor(config.localAttention / 2),
-        });
+    let context: string;
+    if (global) {
+      const [q, k, v] = splitLast(g, qkv, 3, H) as [string, string, string];
+      context = fullAttention(g, rotate(q), rotate(k), v, maskInt, N);
+    } else {
+      context = slidingAttention(g, qkv, maskFloat, rotate, {
+        numHeads: N,
+        headDim: d,
+        halfWindow: Math.floor(config.localAttention / 2),
+      });
+    }
     const attnOut = matmul(
       g,
       context,

@@ -54,3 +54,47 @@ export function transpose(data: Float32Array, rows: number, cols: number): Float
   }
   return out;
 }
+
+/** Standard deviation of transformers' `initializer_range` default, used for random weights. */
+const RANDOM_INIT_STD = 0.02;
+
+/**
+ * Freshly initialised weights for any name asked for, the way `transformers` initialises a model: norm
+ * weights 1, biases 0, everything else Normal(0, 0.02). Seeded, for benchmarks of full-size shapes.
+ */
+export class RandomWeights extends WeightReader {
+  private state: number;
+
+  constructor(seed = 42) {
+    super(new Map(), '');
+    this.state = seed >>> 0 || 1;
+  }
+
+  override has(): boolean {
+    return false;
+  }
+
+  override get(name: string, shape: readonly number[]): Float32Array {
+    const data = new Float32Array(shape.reduce((n, d) => n * d, 1));
+    if (/norm\.weight$|LayerNorm\.weight$/i.test(name)) return data.fill(1);
+    if (name.endsWith('bias')) return data;
+    for (let i = 0; i < data.length; i += 2) {
+      // Box-Muller on a xorshift32 stream.
+      const u = (this.next() + 1) / 4294967297;
+      const v = this.next() / 4294967296;
+      const r = RANDOM_INIT_STD * Math.sqrt(-2 * Math.log(u));
+      data[i] = r * Math.cos(2 * Math.PI * v);
+      if (i + 1 < data.length) data[i + 1] = r * Math.sin(2 * Math.PI * v);
+    }
+    return data;
+  }
+
+  private next(): number {
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x >>> 0;
+    return this.state;
+  }
+}

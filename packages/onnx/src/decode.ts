@@ -1,0 +1,171 @@
+/** What a sequence classifier predicts for one text. */
+export interface SequencePrediction {
+  /** The top label (single-label), or the first label whose logit is > 0 (multi-label; `null` when none is). */
+  label: string | null;
+  /** Probability of `label` (softmax, or sigmoid for multi-label). */
+  score: number;
+  /** Every label's probability. */
+  scores: Record<string, number>;
+  /** Multi-label models: every label with logit > 0 (the research code's rule, `preds = logits > 0`). */
+  labels?: string[];
+}
+
+/** A run of words carrying one entity type, as a [start, end) span of the original text (UTF-16 units). */
+export interface EntitySpan {
+  label: string;
+  start: number;
+  end: number;
+  text: string;
+  /** Mean probability of the words' labels. */
+  score: number;
+}
+
+/** One word's label: the prediction on its first sub-token, as the research code trains it. */
+export interface WordPrediction {
+  start: number;
+  end: number;
+  text: string;
+  label: string;
+  score: number;
+}
+
+export interface TokenPrediction {
+  words: WordPrediction[];
+  entities: EntitySpan[];
+}
+
+/** What the tokenizer tells about each token (transformers' `offset_mapping` and `word_ids()`). */
+export interface TokenAlignment {
+  offsets: ReadonlyArray<readonly [number, number]>;
+  wordIds: ReadonlyArray<number | null>;
+}
+
+/** The label of id `i` in config.json `id2label` (`LABEL_i` when absent, as transformers names them). */
+function labelOf(id2label: Record<string, string>, i: number): string {
+  return id2label[String(i)] ?? `LABEL_${i}`;
+}
+
+function softmax(logits: ArrayLike<number>, start: number, count: number): Float64Array {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < count; c++) max = Math.max(max, logits[start + c] as number);
+  const out = new Float64Array(count);
+  let sum = 0;
+  for (let c = 0; c < count; c++) {
+    out[c] = Math.exp((logits[start + c] as number) - max);
+    sum += out[c] as number;
+  }
+  return out.map((p) => p / sum);
+}
+
+/** Index of the first maximum (numpy argmax's tie rule). */
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
+  return best;
+}
+
+export function decodeSequence(
+  logits: ArrayLike<number>,
+  id2label: Record<string, string>,
+  multiLabel: boolean,
+): SequencePrediction {
+  const count = logits.length;
+  if (multiLabel) {
+    const probs = Array.from({ length: count }, (_, c) => 1 / (1 + Math.exp(-(logits[c] as number))));
+    const on = probs.flatMap((_, c) => ((logits[c] as number) > 0 ? [c] : []));
+    const top = on[0];
+    return {
+      label: top === undefined ? null : labelOf(id2label, top),
+      score: top === undefined ? 0 : (probs[top] as number),
+      scores: Object.fromEntries(probs.map((p, c) => [labelOf(id2label, c), p])),
+      labels: on.map((c) => labelOf(id2label, c)),
+    };
+  }
+  const probs = softmax(logits, 0, count);
+  const top = argmax(probs);
+  return {
+    label: labelOf(id2label, top),
+    score: probs[top] as number,
+    scores: Object.fromEntries(Array.from(probs, (p, c) => [labelOf(id2label, c), p])),
+  };
+}
+
+/** `B-X` / `I-X` → [prefix, type]; a label without a BIO prefix is its own type. */
+function splitTag(label: string): ['B' | 'I' | 'O' | '', string] {
+  if (label === 'O') return ['O', ''];
+  const match = /^([BI])-(.+)$/.exec(label);
+  return match ? [match[1] as 'B' | 'I', match[2] as string] : ['', label];
+}
+
+/**
+ * Entities from word labels, as seqeval's default mode reads IOB tags: `B-X` opens an entity, `I-X` continues an
+ * open X (or opens one), `O` or a type switch closes it. Labels without a prefix merge with equal neighbours.
+ */
+export function entitiesFromWords(words: readonly WordPrediction[], text: string): EntitySpan[] {
+  const entities: EntitySpan[] = [];
+  let open: { type: string; first: WordPrediction; last: WordPrediction; scores: number[] } | undefined;
+  const close = () => {
+    if (open === undefined) return;
+    const { type, first, last, scores } = open;
+    entities.push({
+      label: type,
+      start: first.start,
+      end: last.end,
+      text: text.slice(first.start, last.end),
+      score: scores.reduce((a, b) => a + b, 0) / scores.length,
+    });
+    open = undefined;
+  };
+  for (const word of words) {
+    const [prefix, type] = splitTag(word.label);
+    if (prefix === 'O') {
+      close();
+      continue;
+    }
+    if (open !== undefined && open.type === type && prefix !== 'B') {
+      open.last = word;
+      open.scores.push(word.score);
+      continue;
+    }
+    close();
+    open = { type, first: word, last: word, scores: [word.score] };
+  }
+  close();
+  return entities;
+}
+
+/**
+ * Token logits `[tokens, C]` → word labels and entity spans of `text`. Each word takes the label of its first
+ * sub-token and spans from that token's start to its last sub-token's end; special tokens are skipped.
+ */
+export function decodeTokens(
+  logits: ArrayLike<number>,
+  numLabels: number,
+  alignment: TokenAlignment,
+  id2label: Record<string, string>,
+  text: string,
+): TokenPrediction {
+  const words: WordPrediction[] = [];
+  let previousWord: number | null = null;
+  alignment.wordIds.forEach((wordId, t) => {
+    if (wordId === null || t * numLabels >= logits.length) return;
+    const [start, end] = alignment.offsets[t] as readonly [number, number];
+    const last = words.at(-1);
+    if (wordId === previousWord && last !== undefined) {
+      last.end = Math.max(last.end, end);
+      last.text = text.slice(last.start, last.end);
+      return;
+    }
+    previousWord = wordId;
+    const probs = softmax(logits, t * numLabels, numLabels);
+    const top = argmax(probs);
+    words.push({
+      start,
+      end,
+      text: text.slice(start, end),
+      label: labelOf(id2label, top),
+      score: probs[top] as number,
+    });
+  });
+  return { words, entities: entitiesFromWords(words, text) };
+}
