@@ -21,6 +21,7 @@ export {
   IGNORE_LABEL,
   type LabelKind,
 } from './collate.js';
+export { DEMO_HYPERPARAMETERS, type DemoAssets, demoAssets } from './demo.js';
 export { type EncodeOptions, encodeExamples, labelKindOf, type RawExample } from './encode.js';
 export { CheckpointError, TrainingError } from './errors.js';
 export {
@@ -31,6 +32,15 @@ export {
   evaluateModel,
   taskMetrics,
 } from './evaluation.js';
+export {
+  FinetuneInputError,
+  type FinetuneOptions,
+  type FinetuneResult,
+  finetune,
+  formatResearchLog,
+  modelBaseName,
+  researchBaseName,
+} from './finetune.js';
 export { type LossAndGradients, lossAndGradients } from './gradients.js';
 export type { LogEntry } from './log.js';
 export {
@@ -49,6 +59,7 @@ export {
   isLayerNormParameter,
   weightDecayByParameter,
 } from './optim/param-groups.js';
+export { pythonFloat } from './python-format.js';
 export { linearScheduleLr, updatesPerEpoch, warmupSteps } from './schedule.js';
 export { type Random, seededRandom, shuffledIndices, withMathRandom, withMathRandomAsync } from './seed.js';
 export {

@@ -1,0 +1,283 @@
+import { stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { BcmbError, writeFileAtomic } from '@bcmb/core';
+import { DEFAULT_RAW_ROOT, getTask, loadTask } from '@bcmb/datasets';
+import {
+  type EncoderModel,
+  type FromPretrainedOptions,
+  fromPretrained,
+  randomModel,
+  readConfig,
+} from '@bcmb/modeling';
+import { loadTokenizer, researchMaxLength } from '@bcmb/tokenizer';
+import { encodeExamples, labelKindOf, type RawExample } from './encode.js';
+import { bestMetricFor, taskMetrics } from './evaluation.js';
+import type { LogEntry } from './log.js';
+import { pythonFloat } from './python-format.js';
+import { seededRandom, withMathRandomAsync } from './seed.js';
+import { DEFAULT_TRAINING_ARGUMENTS, Trainer } from './trainer.js';
+
+/** A model folder, dataset folder or option that cannot be fine-tuned on; the message says what to do. */
+export class FinetuneInputError extends BcmbError {}
+
+export interface FinetuneOptions {
+  /** Task name as `@bcmb/datasets` registers it (ChemProt, Phenotype, DEID, COS, SocialHistory). */
+  dataset: string;
+  /** The model as the user named it (hub id or path): its last segment names the output folders. */
+  model: string;
+  /** Local Hugging Face folder holding that model. */
+  modelDir: string;
+  lr?: number;
+  wd?: number;
+  epochs?: number;
+  seed?: number;
+  batchSize?: number;
+  accumulationSteps?: number;
+  warmupRatio?: number;
+  warmupSteps?: number;
+  /** The task's raw files; default `data/raw/<task>` under the working directory. */
+  dataDir?: string;
+  /** Root of `outputs/`, `checkpoints/` and the processed-data cache; default the working directory. */
+  outputDir?: string;
+  /** Truncation length; default the research rule on the tokenizer's model_max_length. */
+  maxLength?: number;
+  /** Continue from the newest checkpoint of the same run. */
+  resume?: boolean;
+  /** Build the model from config.json with seeded random weights (the bundled demo model has no weights). */
+  randomInit?: boolean;
+  /** Progress lines (what main.py prints); default stdout. */
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface FinetuneResult {
+  /** `Trainer.evaluate(test)` output, keys as transformers names them. */
+  testResults: LogEntry;
+  bestEpoch: number | null;
+  trainDurationSeconds: number;
+  evalDurationSeconds: number;
+  /** The research log file and its JSON twin. */
+  outputFile: string;
+  jsonFile: string;
+  checkpointDir: string;
+  logHistory: LogEntry[];
+}
+
+/** main.py's run name: `lr=<lr>_wd=<wd>_epochs=<e>_seed=<s>_effective_batch_size=<bs·acc>`, Python number formatting. */
+export function researchBaseName(run: {
+  lr: number;
+  wd: number;
+  epochs: number;
+  seed: number;
+  effectiveBatchSize: number;
+}): string {
+  return `lr=${pythonFloat(run.lr)}_wd=${pythonFloat(run.wd)}_epochs=${run.epochs}_seed=${run.seed}_effective_batch_size=${run.effectiveBatchSize}`;
+}
+
+/** main.py's `args.model.split("/")[-1]` (trailing slashes of a local path ignored). */
+export function modelBaseName(model: string): string {
+  return basename(model.replace(/[\\/]+$/, ''));
+}
+
+/** The text file main.py writes: test metrics, seed, effective batch size, best epoch and durations. */
+export function formatResearchLog(result: {
+  testResults: LogEntry;
+  seed: number;
+  effectiveBatchSize: number;
+  bestEpoch: number | null;
+  trainDurationSeconds: number;
+  evalDurationSeconds: number;
+}): string {
+  const lines = ['Test evaluation results:'];
+  for (const [key, value] of Object.entries(result.testResults)) lines.push(`${key}: ${pythonFloat(value)}`);
+  lines.push('', `Seed: ${result.seed}`, `Effective batch size: ${result.effectiveBatchSize}`);
+  if (result.bestEpoch !== null) lines.push(`Best epoch selected: ${pythonFloat(result.bestEpoch)}`);
+  lines.push(
+    `Training duration (seconds): ${result.trainDurationSeconds.toFixed(2)}`,
+    `Evaluation duration (seconds): ${result.evalDurationSeconds.toFixed(2)}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin'];
+const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt'];
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function checkModelDir(dir: string, needWeights: boolean): Promise<void> {
+  if (!(await exists(join(dir, 'config.json')))) {
+    throw new FinetuneInputError(`model folder has no config.json: ${dir}`, {
+      hint: 'Pass a Hugging Face model folder or hub id to --model',
+    });
+  }
+  const present = async (files: string[]) =>
+    (await Promise.all(files.map((f) => exists(join(dir, f))))).some(Boolean);
+  if (needWeights && !(await present(WEIGHT_FILES))) {
+    throw new FinetuneInputError(`model folder has no weights (${WEIGHT_FILES.join(', ')}): ${dir}`, {
+      hint: 'Download the full model (bcmb resolves hub ids into the Hugging Face cache)',
+    });
+  }
+  if (!(await present(TOKENIZER_FILES))) {
+    throw new FinetuneInputError(`model folder has no tokenizer (tokenizer.json or vocab.txt): ${dir}`, {
+      hint: 'Copy the tokenizer files of the model into the folder',
+    });
+  }
+}
+
+/**
+ * The research `main.py` end to end: load the task, tokenize, fine-tune with the Trainer's semantics, reload the
+ * best epoch, evaluate on test, and write `outputs/<dataset>/<model>/<run>.txt` (+ `.json`).
+ */
+export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const run = {
+    lr: options.lr ?? DEFAULT_TRAINING_ARGUMENTS.learningRate,
+    wd: options.wd ?? DEFAULT_TRAINING_ARGUMENTS.weightDecay,
+    epochs: options.epochs ?? DEFAULT_TRAINING_ARGUMENTS.epochs,
+    seed: options.seed ?? DEFAULT_TRAINING_ARGUMENTS.seed,
+    batchSize: options.batchSize ?? DEFAULT_TRAINING_ARGUMENTS.batchSize,
+    accumulationSteps: options.accumulationSteps ?? DEFAULT_TRAINING_ARGUMENTS.accumulationSteps,
+  };
+  const effectiveBatchSize = run.batchSize * run.accumulationSteps;
+  const adapter = getTask(options.dataset);
+  const root = resolve(options.outputDir ?? '.');
+  const rawDir = resolve(options.dataDir ?? join(DEFAULT_RAW_ROOT, adapter.dirName));
+  if (!(await exists(rawDir))) {
+    throw new FinetuneInputError(`dataset folder for ${adapter.name} does not exist: ${rawDir}`, {
+      hint: 'Put the raw files there or pass --data-dir <folder with them>',
+    });
+  }
+  await checkModelDir(options.modelDir, options.randomInit !== true);
+  log(`Effective batch size: ${effectiveBatchSize}`);
+
+  const task = await loadTask(adapter.name, {
+    rawDir,
+    processedDir: join(root, 'data', 'processed', adapter.dirName),
+  });
+  const kind = labelKindOf(task.problemType);
+  const tokenizer = await loadTokenizer(options.modelDir, { addPrefixSpace: true, warn: log });
+  const config = await readConfig(options.modelDir);
+  const encode = (examples: RawExample[]) =>
+    encodeExamples(tokenizer, examples, {
+      maxLength: options.maxLength ?? researchMaxLength(tokenizer.modelMaxLength),
+      withTokenTypes: config.modelType === 'bert',
+    });
+  const splits = {
+    train: encode(task.train as RawExample[]),
+    validation: encode(task.validation as RawExample[]),
+    test: encode(task.test as RawExample[]),
+  };
+
+  const model = await loadModel(options, kind, task.labelNames, run.seed);
+  const baseName = researchBaseName({ ...run, effectiveBatchSize });
+  const modelName = modelBaseName(options.model);
+  const checkpointDir = join(root, 'checkpoints', adapter.name, modelName, baseName);
+  log(`Checkpoints will be saved in: ${checkpointDir}`);
+  const trainer = new Trainer({
+    model,
+    kind,
+    padTokenId: tokenizer.specialTokens.pad?.id ?? config.padTokenId ?? 0,
+    train: splits.train,
+    validation: splits.validation,
+    computeMetrics: taskMetrics(kind, task.labelNames),
+    outputDir: checkpointDir,
+    tokenizerDir: options.modelDir,
+    args: {
+      learningRate: run.lr,
+      weightDecay: run.wd,
+      epochs: run.epochs,
+      seed: run.seed,
+      batchSize: run.batchSize,
+      accumulationSteps: run.accumulationSteps,
+      warmupRatio: options.warmupRatio ?? 0,
+      warmupSteps: options.warmupSteps ?? 0,
+      metricForBestModel: bestMetricFor(kind),
+    },
+  });
+  try {
+    const trainStart = performance.now();
+    const output = await trainer.train({
+      resume: options.resume === true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const trainDurationSeconds = (performance.now() - trainStart) / 1000;
+    if (output.resumedFrom) log(`Resumed from ${output.resumedFrom}`);
+    log(`Training took ${trainDurationSeconds.toFixed(2)} seconds.`);
+    const evalStart = performance.now();
+    const testResults = await trainer.evaluate(splits.test);
+    const evalDurationSeconds = (performance.now() - evalStart) / 1000;
+    log(`Evaluation took ${evalDurationSeconds.toFixed(2)} seconds.`);
+    if (output.bestEpoch !== null) log(`Best epoch: ${pythonFloat(output.bestEpoch)}`);
+
+    const outputBase = join(root, 'outputs', adapter.name, modelName, baseName);
+    const summary = {
+      testResults,
+      seed: run.seed,
+      effectiveBatchSize,
+      bestEpoch: output.bestEpoch,
+      trainDurationSeconds,
+      evalDurationSeconds,
+    };
+    await writeFileAtomic(`${outputBase}.txt`, formatResearchLog(summary));
+    await writeFileAtomic(
+      `${outputBase}.json`,
+      `${JSON.stringify(
+        {
+          dataset: adapter.name,
+          model: options.model,
+          hyperparameters: { ...run, effectiveBatchSize, warmupRatio: options.warmupRatio ?? 0 },
+          test_results: testResults,
+          seed: run.seed,
+          effective_batch_size: effectiveBatchSize,
+          best_epoch: output.bestEpoch,
+          best_checkpoint: output.bestCheckpoint,
+          training_duration_seconds: trainDurationSeconds,
+          evaluation_duration_seconds: evalDurationSeconds,
+          log_history: output.logHistory,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    log(`Test results and timings logged to ${outputBase}.txt`);
+    return {
+      testResults,
+      bestEpoch: output.bestEpoch,
+      trainDurationSeconds,
+      evalDurationSeconds,
+      outputFile: `${outputBase}.txt`,
+      jsonFile: `${outputBase}.json`,
+      checkpointDir,
+      logHistory: output.logHistory,
+    };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+/** The task model with its head initialised from the run's seed (transformers draws it under set_seed). */
+async function loadModel(
+  options: FinetuneOptions,
+  kind: ReturnType<typeof labelKindOf>,
+  labelNames: string[],
+  seed: number,
+): Promise<EncoderModel> {
+  const loadOptions: FromPretrainedOptions = {
+    task: kind === 'token' ? 'token-classification' : 'sequence-classification',
+    id2label: Object.fromEntries(labelNames.map((name, id) => [String(id), name])),
+    ...(kind === 'token'
+      ? {}
+      : {
+          problemType: kind === 'multi-label' ? 'multi_label_classification' : 'single_label_classification',
+        }),
+    onWarning: () => {},
+  };
+  const load = options.randomInit ? randomModel : fromPretrained;
+  return withMathRandomAsync(seededRandom(seed, 'init'), () => load(options.modelDir, loadOptions));
+}
