@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       });
     }
     for (const [i, [text, pair, maxLength]] of PAIRS.entries()) {
-      tokenizer.setTruncation(maxLength, { strategy: rust.TruncationStrategy.LongestFirst });
+      tokenizer.setTruncation(maxLength, { strategy: 'LongestFirst' as rust.TruncationStrategy });
       cases.push({
         id: `extra-pair-${i}-longest_first${maxLength}`,
         kind: 'pair',

@@ -53,6 +53,7 @@ export class Tokenizer {
   private readonly library: LibraryTokenizer;
   private readonly pipeline: TokenPipeline;
   private readonly context: PostProcessContext;
+  private cachedVocabSize: number | undefined;
 
   constructor(json: TokenizerJson, config: TokenizerConfig = {}) {
     this.library = new LibraryTokenizer(json, { ...config });
@@ -102,7 +103,8 @@ export class Tokenizer {
 
   /** Number of ids, added tokens included (transformers' `len(tokenizer)`). */
   get vocabSize(): number {
-    return this.library.get_vocab(true).size;
+    this.cachedVocabSize ??= this.library.get_vocab(true).size;
+    return this.cachedVocabSize;
   }
 
   tokenToId(token: string): number | undefined {
