@@ -1,10 +1,21 @@
 #!/usr/bin/env node
+import { aggregateCommand } from './commands/aggregate.js';
+import { demoCommand } from './commands/demo.js';
+import { finetuneCommand } from './commands/finetune.js';
 import { predictCommand } from './commands/predict.js';
 import { speedCommand } from './commands/speed.js';
+import { sweepCommand } from './commands/sweep.js';
 import { createProgram, runProgram } from './program.js';
 
 // One entry per subcommand.
-const program = createProgram([speedCommand(), predictCommand()]);
+const program = createProgram([
+  speedCommand(),
+  predictCommand(),
+  finetuneCommand(),
+  sweepCommand(),
+  aggregateCommand(),
+  demoCommand(),
+]);
 
 runProgram(program, process.argv.slice(2)).then((code) => {
   process.exitCode = code;

@@ -1,4 +1,14 @@
 export {
+  type AggregateRow,
+  aggregateCsv,
+  aggregateMarkdown,
+  aggregateRuns,
+  collectRuns,
+  type MetricStats,
+  parseResearchLog,
+  type RunRecord,
+} from './aggregate.js';
+export {
   CHECKPOINT_PREFIX,
   checkpointName,
   latestCheckpoint,

@@ -1,0 +1,188 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend, randomModel, savePretrained } from '@bcmb/modeling';
+import { demoAssets } from '@bcmb/trainer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const cliDir = fileURLToPath(new URL('../../', import.meta.url));
+const RUN = 'lr=0.002_wd=0.01_epochs=3_seed=7_effective_batch_size=8';
+
+let root: string;
+let modelDir: string;
+let dataDir: string;
+
+/** `bcmb <args>` from source through tsx, as a separate process. */
+function bcmb(args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', ...args], {
+    cwd: cliDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BCMB_BACKEND: 'wasm' },
+  });
+}
+
+function finished(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+const trainingFlags = (outputDir: string) => [
+  'finetune',
+  '--dataset',
+  'ChemProt',
+  '--model',
+  modelDir,
+  '--data-dir',
+  dataDir,
+  '--output-dir',
+  outputDir,
+  '--lr',
+  '2e-3',
+  '--seed',
+  '7',
+  '--batch_size',
+  '4',
+  '--accumulation_steps',
+  '2',
+];
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'bcmb-cli-finetune-'));
+  const assets = demoAssets();
+  // A real Hugging Face folder like a pretrained encoder (BertModel, no task head): the demo config with saved
+  // random weights, plus its vocabulary.
+  await initBackend({ backend: 'cpu', onReport: () => {} });
+  modelDir = join(root, 'tiny-bert');
+  const model = await randomModel(assets.modelDir, { task: 'base' });
+  await savePretrained(model, modelDir);
+  model.dispose();
+  for (const file of ['vocab.txt', 'tokenizer_config.json']) {
+    await copyFile(join(assets.modelDir, file), join(modelDir, file));
+  }
+  // The first rows of the demo's ChemProt-format splits.
+  dataDir = join(root, 'ChemProt');
+  await mkdir(dataDir);
+  for (const [file, rows] of [
+    ['train.tsv', 32],
+    ['dev.tsv', 12],
+    ['test.tsv', 12],
+  ] as const) {
+    const lines = (await readFile(join(assets.dataDir, file), 'utf8')).split('\n');
+    await writeFile(join(dataDir, file), `${lines.slice(0, rows + 1).join('\n')}\n`);
+  }
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('bcmb finetune (subprocess)', () => {
+  it('writes the research log file, its JSON twin and a Hugging Face checkpoint', async () => {
+    const run = await finished(bcmb([...trainingFlags(join(root, 'plain')), '--epochs', '3']));
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/error/i);
+    const base = join(root, 'plain', 'outputs', 'ChemProt', 'tiny-bert', RUN);
+    const text = await readFile(`${base}.txt`, 'utf8');
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Test evaluation results:');
+    expect(lines.slice(1, 9).map((line) => line.split(':')[0])).toEqual([
+      'eval_loss',
+      'eval_accuracy',
+      'eval_weighted_f1',
+      'eval_micro_f1',
+      'eval_runtime',
+      'eval_samples_per_second',
+      'eval_steps_per_second',
+      'epoch',
+    ]);
+    expect(lines[8]).toBe('epoch: 3.0');
+    expect(lines.slice(9, 12)).toEqual(['', 'Seed: 7', 'Effective batch size: 8']);
+    expect(lines[12]).toMatch(/^Best epoch selected: [123]\.0$/);
+    expect(lines[13]).toMatch(/^Training duration \(seconds\): \d+\.\d\d$/);
+    expect(lines[14]).toMatch(/^Evaluation duration \(seconds\): \d+\.\d\d$/);
+    const json = JSON.parse(await readFile(`${base}.json`, 'utf8'));
+    expect(json.test_results.eval_accuracy).toBe(Number(lines[2]!.split(': ')[1]));
+    expect(json.effective_batch_size).toBe(8);
+    // 32 examples / batch 4 = 8 batches, 4 updates per epoch; logged every 10 updates.
+    const trainLogs = json.log_history.filter((e: Record<string, number>) => e['loss'] !== undefined);
+    expect(trainLogs.map((e: Record<string, number>) => e['step'])).toEqual([10]);
+    const checkpoints = await readdir(join(root, 'plain', 'checkpoints', 'ChemProt', 'tiny-bert', RUN));
+    expect(checkpoints.length).toBeGreaterThanOrEqual(1);
+    expect(checkpoints.length).toBeLessThanOrEqual(2);
+    const files = await readdir(
+      join(root, 'plain', 'checkpoints', 'ChemProt', 'tiny-bert', RUN, checkpoints[0]!),
+    );
+    expect(files).toEqual(
+      expect.arrayContaining(['config.json', 'model.safetensors', 'trainer_state.json', 'vocab.txt']),
+    );
+  });
+
+  it('killed after its first epoch and resumed, ends with the metrics of the uninterrupted run', async () => {
+    const outputDir = join(root, 'killed');
+    const checkpoints = join(outputDir, 'checkpoints', 'ChemProt', 'tiny-bert', RUN);
+    const child = bcmb([...trainingFlags(outputDir), '--epochs', '3']);
+    const done = finished(child);
+    const firstCheckpoint = join(checkpoints, 'checkpoint-4', 'trainer_state.json');
+    while (
+      !(await stat(firstCheckpoint).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      if (child.exitCode !== null) throw new Error('the run ended before its first checkpoint');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGKILL');
+    await done;
+    await expect(stat(join(outputDir, 'outputs'))).rejects.toThrow();
+    const resumed = await finished(bcmb([...trainingFlags(outputDir), '--epochs', '3', '--resume']));
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('Resumed from');
+    const read = async (dir: string) =>
+      JSON.parse(await readFile(join(dir, 'outputs', 'ChemProt', 'tiny-bert', `${RUN}.json`), 'utf8'));
+    const [whole, again] = [await read(join(root, 'plain')), await read(outputDir)];
+    for (const key of ['eval_loss', 'eval_accuracy', 'eval_weighted_f1', 'eval_micro_f1']) {
+      expect(again.test_results[key], key).toBe(whole.test_results[key]);
+    }
+    expect(again.best_epoch).toBe(whole.best_epoch);
+  });
+
+  it.each([
+    [
+      ['finetune', '--dataset', 'ChemProt', '--model', '.', '--learning-rate', '1'],
+      /unknown option '--learning-rate'/,
+    ],
+    [
+      ['finetune', '--dataset', 'ChemProt', '--model', 'MODEL', '--data-dir', 'NOWHERE'],
+      /dataset folder for ChemProt does not exist/,
+    ],
+    [
+      ['finetune', '--dataset', 'ChemProt', '--model', 'NO_WEIGHTS', '--data-dir', 'DATA'],
+      /model folder has no weights/,
+    ],
+  ])('fails with one clear line and a non-zero exit: %j', async (args, message) => {
+    const noWeights = join(root, 'no-weights');
+    await mkdir(noWeights, { recursive: true });
+    await copyFile(join(modelDir, 'config.json'), join(noWeights, 'config.json'));
+    const concrete = args.map((a) =>
+      a === 'MODEL'
+        ? modelDir
+        : a === 'NO_WEIGHTS'
+          ? noWeights
+          : a === 'DATA'
+            ? dataDir
+            : a === 'NOWHERE'
+              ? join(root, 'nowhere')
+              : a,
+    );
+    const run = await finished(bcmb([...concrete, '--output-dir', join(root, 'errors')]));
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/ at /);
+  });
+});

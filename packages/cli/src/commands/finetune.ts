@@ -1,0 +1,156 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { resolveModel } from '@bcmb/hub';
+import { BACKEND_PREFERENCE, type BackendName, initBackend } from '@bcmb/modeling';
+import { DEFAULT_TRAINING_ARGUMENTS, finetune } from '@bcmb/trainer';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { nonNegativeInteger, positiveInteger } from '../options.js';
+
+/** The flags of research main.py (plus bcmb's), as commander parses them. */
+export interface FinetuneFlags {
+  dataset: string;
+  model: string;
+  lr: number;
+  wd: number;
+  epochs: number;
+  seed: number;
+  batchSize: number;
+  accumulationSteps: number;
+  warmupRatio: number;
+  warmupSteps: number;
+  dataDir?: string;
+  outputDir: string;
+  backend?: BackendName;
+  maxLength?: number;
+  resume?: boolean;
+}
+
+function nonNegativeNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) {
+    throw new InvalidArgumentError('Expected a non-negative number.');
+  }
+  return parsed;
+}
+
+function integer(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed)) throw new InvalidArgumentError('Expected a whole number.');
+  return parsed;
+}
+
+/** Dashed flags that main.py / run_parallel.sh spell with underscores; both spellings are accepted. */
+const UNDERSCORE_SPELLINGS = {
+  batchSize: '--batch_size <n>',
+  accumulationSteps: '--accumulation_steps <n>',
+  warmupRatio: '--warmup_ratio <ratio>',
+  warmupSteps: '--warmup_steps <n>',
+  dataDir: '--data_dir <dir>',
+  outputDir: '--output_dir <dir>',
+  maxLength: '--max_length <n>',
+} as const;
+
+/** Adds the research flags shared by `finetune` and `sweep` (everything but the seed). */
+export function addResearchOptions(command: Command): Command {
+  const defaults = DEFAULT_TRAINING_ARGUMENTS;
+  command
+    .requiredOption('--dataset <name>', 'task: ChemProt, Phenotype, DEID, COS or SocialHistory')
+    .requiredOption('--model <id or dir>', 'Hugging Face hub id or local model folder')
+    .option('--lr <rate>', 'learning rate', nonNegativeNumber, defaults.learningRate)
+    .option('--wd <decay>', 'weight decay', nonNegativeNumber, defaults.weightDecay)
+    .option('--epochs <n>', 'training epochs', positiveInteger, defaults.epochs)
+    .option('--batch-size <n>', 'per-device train and eval batch size', positiveInteger, defaults.batchSize)
+    .option(
+      '--accumulation-steps <n>',
+      'gradient accumulation steps',
+      positiveInteger,
+      defaults.accumulationSteps,
+    )
+    .option('--warmup-ratio <ratio>', 'share of steps with linear warm-up', nonNegativeNumber, 0)
+    .option('--warmup-steps <n>', 'warm-up steps (wins over --warmup-ratio)', nonNegativeInteger, 0)
+    .option('--data-dir <dir>', "folder with the task's raw files (default data/raw/<task>)")
+    .option('--output-dir <dir>', 'root of outputs/ and checkpoints/', '.')
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend (default: fastest installed)').choices(BACKEND_PREFERENCE),
+    )
+    .option(
+      '--max-length <n>',
+      'truncation length (default: model_max_length, or 512 when ≥ 10000)',
+      positiveInteger,
+    )
+    .option('--resume', 'continue from the newest checkpoint of the same run');
+  const parsers: Record<keyof typeof UNDERSCORE_SPELLINGS, ((v: string) => number) | undefined> = {
+    batchSize: positiveInteger,
+    accumulationSteps: positiveInteger,
+    warmupRatio: nonNegativeNumber,
+    warmupSteps: nonNegativeInteger,
+    dataDir: undefined,
+    outputDir: undefined,
+    maxLength: positiveInteger,
+  };
+  for (const [key, flags] of Object.entries(UNDERSCORE_SPELLINGS)) {
+    const option = new Option(flags).hideHelp();
+    const parse = parsers[key as keyof typeof UNDERSCORE_SPELLINGS];
+    command.addOption(parse ? option.argParser(parse) : option);
+  }
+  return command;
+}
+
+/** Folds the underscore spellings into the dashed ones (an explicit underscore flag wins over a default). */
+export function researchFlags<T extends object>(raw: T): T {
+  const flags = { ...raw } as Record<string, unknown>;
+  for (const [key, spelling] of Object.entries(UNDERSCORE_SPELLINGS)) {
+    const underscored = spelling.split(' ')[0]!.slice(2);
+    if (flags[underscored] !== undefined) flags[key] = flags[underscored];
+    delete flags[underscored];
+  }
+  return flags as T;
+}
+
+/** A local folder as is; anything else is a hub id resolved through the Hugging Face cache. */
+export async function resolveModelDir(model: string): Promise<string> {
+  const isDir = (await stat(model).catch(() => undefined))?.isDirectory() === true;
+  return isDir ? resolve(model) : (await resolveModel(model)).dir;
+}
+
+async function runFinetune(raw: FinetuneFlags): Promise<void> {
+  const flags = researchFlags(raw);
+  await initBackend({
+    ...(flags.backend ? { backend: flags.backend } : {}),
+    onReport: (line) => process.stderr.write(`${line}\n`),
+  });
+  const result = await finetune({
+    dataset: flags.dataset,
+    model: flags.model,
+    modelDir: await resolveModelDir(flags.model),
+    lr: flags.lr,
+    wd: flags.wd,
+    epochs: flags.epochs,
+    seed: flags.seed,
+    batchSize: flags.batchSize,
+    accumulationSteps: flags.accumulationSteps,
+    warmupRatio: flags.warmupRatio,
+    warmupSteps: flags.warmupSteps,
+    outputDir: flags.outputDir,
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+    ...(flags.maxLength ? { maxLength: flags.maxLength } : {}),
+    ...(flags.resume ? { resume: true } : {}),
+  });
+  process.stdout.write(`Test set evaluation: ${JSON.stringify(result.testResults)}\n`);
+}
+
+/** `bcmb finetune`: the research main.py. */
+export function finetuneCommand(): Command {
+  return addResearchOptions(
+    new Command('finetune')
+      .description('Fine-tune and evaluate an encoder on a benchmark task (research main.py)')
+      .showHelpAfterError('(run bcmb finetune --help for usage)'),
+  )
+    .option(
+      '--seed <n>',
+      'random seed (shuffling, dropout, head initialisation)',
+      integer,
+      DEFAULT_TRAINING_ARGUMENTS.seed,
+    )
+    .action(runFinetune);
+}

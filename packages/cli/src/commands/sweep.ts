@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { BcmbError } from '@bcmb/core';
+import { Command } from 'commander';
+import { list, positiveInteger } from '../options.js';
+import { addResearchOptions, type FinetuneFlags, researchFlags } from './finetune.js';
+
+/** scripts/run_parallel.sh's seeds. */
+export const SWEEP_SEEDS = [42, 43, 44, 45, 46];
+
+interface SweepFlags extends Omit<FinetuneFlags, 'seed'> {
+  seeds: string[];
+  parallel: number;
+}
+
+/** The `bcmb finetune` arguments of one seed's run. */
+export function finetuneArgs(flags: Omit<FinetuneFlags, 'seed'>, seed: number): string[] {
+  const args = ['finetune', '--dataset', flags.dataset, '--model', flags.model];
+  args.push('--lr', String(flags.lr), '--wd', String(flags.wd), '--epochs', String(flags.epochs));
+  args.push('--batch-size', String(flags.batchSize), '--accumulation-steps', String(flags.accumulationSteps));
+  args.push('--warmup-ratio', String(flags.warmupRatio), '--warmup-steps', String(flags.warmupSteps));
+  args.push('--output-dir', flags.outputDir, '--seed', String(seed));
+  if (flags.dataDir) args.push('--data-dir', flags.dataDir);
+  if (flags.backend) args.push('--backend', flags.backend);
+  if (flags.maxLength) args.push('--max-length', String(flags.maxLength));
+  if (flags.resume) args.push('--resume');
+  return args;
+}
+
+/** Runs this same `bcmb` (node flags included, so a tsx-run CLI works too) with `args`, prefixing its lines. */
+function runChild(args: string[], prefix: string): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+      let pending = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        const lines = (pending + chunk).split(/\r?\n/);
+        pending = lines.pop()!;
+        for (const line of lines) out.write(`${prefix} ${line}\n`);
+      });
+      stream.on('end', () => pending !== '' && out.write(`${prefix} ${pending}\n`));
+    };
+    forward(child.stdout, process.stdout);
+    forward(child.stderr, process.stderr);
+    child.on('close', (code) => resolvePromise(code ?? 1));
+  });
+}
+
+async function runSweep(raw: SweepFlags): Promise<void> {
+  const flags = researchFlags(raw);
+  const seeds = flags.seeds.length > 0 ? flags.seeds.map(Number) : SWEEP_SEEDS;
+  if (seeds.some((seed) => !Number.isInteger(seed))) {
+    throw new BcmbError(`--seeds must be whole numbers, got ${flags.seeds.join(',')}`);
+  }
+  const queue = [...seeds];
+  const failed: number[] = [];
+  const worker = async () => {
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+      process.stderr.write(`Launching run with seed ${seed}\n`);
+      const code = await runChild(finetuneArgs(flags, seed), `[seed ${seed}]`);
+      if (code !== 0) failed.push(seed);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(flags.parallel, seeds.length) }, worker));
+  if (failed.length > 0) {
+    throw new BcmbError(
+      `${failed.length} of ${seeds.length} runs failed (seeds ${failed.sort().join(', ')})`,
+      {
+        hint: 'See the [seed N] lines above; rerun those with bcmb finetune --resume',
+      },
+    );
+  }
+  process.stderr.write('All experiments finished.\n');
+}
+
+/** `bcmb sweep`: scripts/run_parallel.sh, one `bcmb finetune` per seed. */
+export function sweepCommand(): Command {
+  return addResearchOptions(
+    new Command('sweep')
+      .description('Run bcmb finetune for several seeds (research scripts/run_parallel.sh)')
+      .showHelpAfterError('(run bcmb sweep --help for usage)'),
+  )
+    .option('--seeds <list>', `comma-separated seeds (default ${SWEEP_SEEDS.join(',')})`, list, [])
+    .option(
+      '--parallel <n>',
+      'runs at once (run_parallel.sh runs all; 1 suits a small CPU)',
+      positiveInteger,
+      1,
+    )
+    .action(runSweep);
+}
