@@ -50,3 +50,10 @@ export {
   type SessionOptions,
   type TokenBatch,
 } from './runtime.js';
+export {
+  createOnnxEngine,
+  type OnnxEngineOptions,
+  type OnnxInferenceEngine,
+  type OnnxLoadedModel,
+  onnxEngineRegistrations,
+} from './speedbench-engine.js';

@@ -1,4 +1,5 @@
-import { loadWeights, readConfig } from '@bcmb/modeling';
+import { fromPretrained, initBackend, loadWeights, readConfig, stateDictOf } from '@bcmb/modeling';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportEncoder, exportModelDir } from './export.js';
 import { OnnxSession, onnxRuntimeAvailable } from './runtime.js';
@@ -143,5 +144,34 @@ describe.skipIf(runtime !== true)('modernbert classifier_pooling="cls"', () => {
       );
     }
     expect(Object.keys(override?.by_input ?? {}).length).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(runtime !== true)('a model held by @bcmb/modeling (as after fine-tuning)', () => {
+  it('exports from its variables (stateDictOf) and matches its own tfjs forward within 1e-4', async () => {
+    const reference = forwardReference('modernbert');
+    const input = reference.inputs['batch_a'] as RefInput;
+    const batch = feed(input);
+    await initBackend({ onReport: () => {} });
+    const model = await fromPretrained(modelDir('tiny-modernbert-tokcls'), { onWarning: () => {} });
+    try {
+      const shape: [number, number] = [batch.batchSize, batch.seqLen];
+      const tfjsLogits = tf.tidy(() =>
+        model
+          .forward({
+            inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
+            attentionMask: tf.tensor2d(batch.attentionMask, shape, 'int32'),
+          })
+          .logits?.dataSync(),
+      ) as Float32Array;
+      const session = await open(exportEncoder(model.config, stateDictOf(model)));
+      const out = await session.run(batch);
+      const C = model.config.numLabels;
+      expect(maxDiffRealTokens(out['logits']?.data ?? [], tfjsLogits, batch.attentionMask, C)).toBeLessThan(
+        TOLERANCE,
+      );
+    } finally {
+      model.dispose();
+    }
   });
 });

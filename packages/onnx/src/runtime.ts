@@ -39,6 +39,11 @@ export interface SessionOptions {
   device?: Device;
   /** Intra-op threads; default: every core. */
   threads?: number;
+  /**
+   * Let idle worker threads spin for the next task (ORT's default: lowest latency on a machine of one's own).
+   * Turn off on a shared machine, where spinning burns the cores others need.
+   */
+  spinning?: boolean;
 }
 
 /** One padded batch, row-major `[batchSize, seqLen]`. */
@@ -60,8 +65,11 @@ function sessionOptions(
   ort: OrtModule,
   providers: string[],
   threads: number,
+  spinning: boolean,
 ): Ort.InferenceSession.SessionOptions {
+  const spin = spinning ? '1' : '0';
   return {
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
     executionProviders: providers,
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
@@ -103,8 +111,14 @@ export class OnnxSession {
     const device = options.device ?? 'cpu';
     const open = (providers: string[]) =>
       typeof source === 'string'
-        ? ort.InferenceSession.create(source, sessionOptions(ort, providers, threads))
-        : ort.InferenceSession.create(source, sessionOptions(ort, providers, threads));
+        ? ort.InferenceSession.create(
+            source,
+            sessionOptions(ort, providers, threads, options.spinning ?? true),
+          )
+        : ort.InferenceSession.create(
+            source,
+            sessionOptions(ort, providers, threads, options.spinning ?? true),
+          );
     if (device !== 'cpu') {
       try {
         return new OnnxSession(ort, await open(['cuda', 'cpu']), 'cuda');
