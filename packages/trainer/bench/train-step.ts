@@ -4,6 +4,8 @@
  * AdamW. Model FLOPs are taken as 3 × the forward's matrix products (backward ≈ 2 × forward) and compared with
  * the backend's own GEMM rate measured in the same run.
  *   pnpm --filter @bcmb/trainer bench          BENCH_ITERS=3 for more timed steps
+ * BENCH_LAYERS=n keeps the base widths but only n encoder layers, for machines where a full base step takes
+ * many minutes (the printed GFLOP count follows the layers actually run).
  */
 import {
   type BackendName,
@@ -14,11 +16,19 @@ import {
   parseConfig,
 } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, clipGradNorm, collate, disposeBatch, lossAndGradients, weightDecayByParameter } from '../src/index.js';
+import {
+  AdamW,
+  clipGradNorm,
+  collate,
+  disposeBatch,
+  lossAndGradients,
+  weightDecayByParameter,
+} from '../src/index.js';
 
 const BATCH = 16;
 const LENGTH = 128;
 const ITERS = Number(process.env['BENCH_ITERS'] ?? 1);
+const LAYERS = process.env['BENCH_LAYERS'] === undefined ? undefined : Number(process.env['BENCH_LAYERS']);
 
 /** The published shapes (bert-base-cased / Bio_ClinicalBERT, answerdotai/ModernBERT-base); weights are random. */
 const SHAPES: Record<string, Record<string, unknown>> = {
@@ -64,7 +74,8 @@ function gemmRate(): number {
 }
 
 function benchModel(name: string, gemm: number): void {
-  const config = parseConfig({ ...SHAPES[name], num_labels: 6 }, `${name} (bench shape)`);
+  const shape = { ...SHAPES[name], num_labels: 6, ...(LAYERS ? { num_hidden_layers: LAYERS } : {}) };
+  const config = parseConfig(shape, `${name} (bench shape)`);
   const model: EncoderModel = createModel(config, 'sequence-classification');
   const parameters = model.parameters();
   const optimizer = new AdamW(parameters, weightDecayByParameter(parameters.keys(), 0.01));
@@ -85,7 +96,7 @@ function benchModel(name: string, gemm: number): void {
   const flops = 3 * encoderForwardFlops(config, BATCH, LENGTH);
   const achieved = flops / time / 1e9;
   console.log(
-    `${name.padEnd(16)} ${time.toFixed(2).padStart(7)} s/step  ${((BATCH * LENGTH) / time).toFixed(0).padStart(5)} tokens/s  ` +
+    `${name.padEnd(16)} ${config.numHiddenLayers} layers ${time.toFixed(2).padStart(7)} s/step  ${((BATCH * LENGTH) / time).toFixed(0).padStart(5)} tokens/s  ` +
       `${(flops / 1e9).toFixed(0)} GFLOP/step  ${achieved.toFixed(1)} GFLOP/s = ${((100 * achieved) / gemm).toFixed(0)}% of GEMM`,
   );
   disposeBatch(batch);
@@ -93,7 +104,9 @@ function benchModel(name: string, gemm: number): void {
   model.dispose();
 }
 
-const backend = await initBackend({ backend: (process.env['BCMB_BACKEND'] as BackendName | undefined) ?? 'wasm' });
+const backend = await initBackend({
+  backend: (process.env['BCMB_BACKEND'] as BackendName | undefined) ?? 'wasm',
+});
 const gemm = gemmRate();
 console.log(
   `backend ${backend.name}: GEMM [${BATCH * LENGTH}x768]·[768x3072] ${gemm.toFixed(1)} GFLOP/s; training steps of ${BATCH} × ${LENGTH} tokens, ${ITERS} timed after 1 warm-up`,

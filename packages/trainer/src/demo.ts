@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The bundled demo: a tiny BERT config + vocabulary (no weights: seeded random init) and a synthetic ChemProt sample. */
 export interface DemoAssets {
@@ -13,8 +13,9 @@ export const DEMO_HYPERPARAMETERS = { lr: 3e-3, wd: 0.01, epochs: 10, batchSize:
 
 /** Paths of the demo files shipped in this package (`demo/`, written by scripts/make-demo.ts). */
 export function demoAssets(): DemoAssets {
-  // src/demo.ts and dist/index.js both sit one level below the package root.
-  const root = new URL('../demo/', import.meta.url);
+  // src/demo.ts and dist/index.{js,cjs} all sit one level below the package root; the CJS build has no import.meta.
+  const here = typeof __filename === 'string' ? pathToFileURL(__filename).href : import.meta.url;
+  const root = new URL('../demo/', here);
   return {
     modelDir: fileURLToPath(new URL('model', root)),
     dataDir: fileURLToPath(new URL('data/ChemProt', root)),

@@ -186,3 +186,32 @@ describe('bcmb finetune (subprocess)', () => {
     expect(run.stderr).not.toMatch(/ at /);
   });
 });
+
+describe('bcmb sweep and bcmb aggregate (subprocess)', () => {
+  it('runs one finetune per seed, then aggregates them into mean ± std markdown and CSV', async () => {
+    const outputDir = join(root, 'sweep');
+    const sweepFlags = trainingFlags(outputDir).filter(
+      (_, i, all) => all[i] !== '--seed' && all[i - 1] !== '--seed',
+    );
+    sweepFlags[0] = 'sweep';
+    const sweep = await finished(bcmb([...sweepFlags, '--epochs', '1', '--seeds', '1,2', '--parallel', '2']));
+    expect(sweep.code, sweep.stderr).toBe(0);
+    expect(sweep.stdout).toMatch(/^\[seed 1\] /m);
+    expect(sweep.stdout).toMatch(/^\[seed 2\] /m);
+    const outputs = join(outputDir, 'outputs');
+    const aggregate = await finished(bcmb(['aggregate', outputs]));
+    expect(aggregate.code, aggregate.stderr).toBe(0);
+    const row = aggregate.stdout.split('\n').find((line) => line.startsWith('| ChemProt | tiny-bert |'));
+    expect(row).toMatch(
+      /^\| ChemProt \| tiny-bert \| 0\.002 \| 0\.01 \| 8 \| 1,2 \| \d\.\d{4} ± \d\.\d{4} \|/,
+    );
+    const csv = await readFile(join(outputs, 'aggregated_results.csv'), 'utf8');
+    expect(csv.split('\n')[1]).toMatch(/^ChemProt,tiny-bert,0\.002,0\.01,8,2,/);
+  });
+
+  it('aggregate refuses a folder without run logs', async () => {
+    const run = await finished(bcmb(['aggregate', join(root, 'nowhere')]));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/results folder does not exist/);
+  });
+});
