@@ -9,6 +9,7 @@ import {
   linear,
   maskAsInt32,
   matmul,
+  project,
   skipLayerNorm,
   splitLast,
 } from './layers.js';
@@ -39,6 +40,29 @@ function concatColumns(parts: Float32Array[], inDim: number): Float32Array {
     });
   }
   return out;
+}
+
+/** BertSelfOutput and BertOutput: `LayerNorm(dense(x) + residual)`, the add and bias fused into the norm. */
+function denseAddNorm(
+  g: GraphBuilder,
+  w: WeightReader,
+  x: string,
+  residual: string,
+  prefix: string,
+  [inDim, H]: [number, number],
+  eps: number,
+  quantize: boolean,
+): string {
+  return skipLayerNorm(
+    g,
+    project(g, w, x, `${prefix}.dense.weight`, [inDim, H], quantize),
+    residual,
+    w.get(`${prefix}.LayerNorm.weight`, [H]),
+    w.get(`${prefix}.LayerNorm.bias`, [H]),
+    w.get(`${prefix}.dense.bias`, [H]),
+    eps,
+    `${prefix}.LayerNorm`,
+  ).normed;
 }
 
 /** BERT (post-LN) as `transformers`' BertModel computes it, on ORT fused ops. */
@@ -106,59 +130,15 @@ export function bertEncoder(
       config.numAttentionHeads,
       g.initializer(`${p}.qkv.bias`, [3 * H], qkvBias),
     );
-    const attnOut = matmul(
-      g,
-      context,
-      w.linearWeight(`${a}.output.dense.weight`, H, H),
-      H,
-      H,
-      `${a}.output.dense.weight`,
-      quantize,
-    );
-    const h1 = skipLayerNorm(
-      g,
-      attnOut,
-      h,
-      w.get(`${a}.output.LayerNorm.weight`, [H]),
-      w.get(`${a}.output.LayerNorm.bias`, [H]),
-      w.get(`${a}.output.dense.bias`, [H]),
-      eps,
-      `${a}.output.LayerNorm`,
-    ).normed;
+    const h1 = denseAddNorm(g, w, context, h, `${a}.output`, [H, H], eps, quantize);
     const inter = activation(
       g,
-      matmul(
-        g,
-        h1,
-        w.linearWeight(`${p}.intermediate.dense.weight`, H, I),
-        H,
-        I,
-        `${p}.intermediate.dense.weight`,
-        quantize,
-      ),
+      project(g, w, h1, `${p}.intermediate.dense.weight`, [H, I], quantize),
       w.get(`${p}.intermediate.dense.bias`, [I]),
       config.hiddenAct,
       `${p}.intermediate.dense.bias`,
     );
-    const out = matmul(
-      g,
-      inter,
-      w.linearWeight(`${p}.output.dense.weight`, I, H),
-      I,
-      H,
-      `${p}.output.dense.weight`,
-      quantize,
-    );
-    h = skipLayerNorm(
-      g,
-      out,
-      h1,
-      w.get(`${p}.output.LayerNorm.weight`, [H]),
-      w.get(`${p}.output.LayerNorm.bias`, [H]),
-      w.get(`${p}.output.dense.bias`, [H]),
-      eps,
-      `${p}.output.LayerNorm`,
-    ).normed;
+    h = denseAddNorm(g, w, inter, h1, `${p}.output`, [I, H], eps, quantize);
   }
   return { lastHiddenState: h };
 }
@@ -172,15 +152,7 @@ export function bertMaskedLmHead(
 ): string {
   const H = config.hiddenSize;
   const t = 'cls.predictions.transform';
-  const dense = matmul(
-    g,
-    hidden,
-    w.linearWeight(`${t}.dense.weight`, H, H, false),
-    H,
-    H,
-    `${t}.dense.weight`,
-    false,
-  );
+  const dense = project(g, w, hidden, `${t}.dense.weight`, [H, H], false, false);
   const act = activation(g, dense, w.get(`${t}.dense.bias`, [H], false), config.hiddenAct, `${t}.dense.bias`);
   const normed = layerNorm(
     g,
@@ -245,15 +217,7 @@ export function classifier(
 ): string {
   return addBias(
     g,
-    matmul(
-      g,
-      x,
-      w.linearWeight('classifier.weight', inDim, numLabels, false),
-      inDim,
-      numLabels,
-      'classifier.weight',
-      false,
-    ),
+    project(g, w, x, 'classifier.weight', [inDim, numLabels], false, false),
     w.get('classifier.bias', [numLabels], false),
     'classifier.bias',
   );

@@ -1,6 +1,7 @@
 import type { Activation } from '@bcmb/modeling';
 import { type GraphBuilder, MS_DOMAIN } from './graph.js';
 import { quantizePerChannel } from './quantize.js';
+import type { WeightReader } from './weights.js';
 
 /**
  * Added to the scores of keys a query must not see. Large enough that exp() underflows to exactly 0 next to
@@ -33,6 +34,19 @@ export function matmul(
   const w = g.initializer(`${hint}_int8`, [inDim, outDim], values);
   const s = g.initializer(`${hint}_scale`, [outDim], scales);
   return g.one('DynamicQuantizeMatMul', [x, w, s], {}, MS_DOMAIN);
+}
+
+/** `matmul` of the checkpoint's Linear weight `name` (`[out, in]` in the state dict). */
+export function project(
+  g: GraphBuilder,
+  w: WeightReader,
+  x: string,
+  name: string,
+  [inDim, outDim]: [number, number],
+  quantize = false,
+  backbone = true,
+): string {
+  return matmul(g, x, w.linearWeight(name, inDim, outDim, backbone), inDim, outDim, name, quantize);
 }
 
 export function addBias(g: GraphBuilder, x: string, bias: Float32Array | undefined, hint: string): string {

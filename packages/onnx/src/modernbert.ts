@@ -11,7 +11,7 @@ import {
   MASK_FILL,
   maskAsFloat,
   maskAsInt32,
-  matmul,
+  project,
   skipLayerNorm,
   splitLast,
 } from './layers.js';
@@ -180,15 +180,7 @@ export function modernBertEncoder(
     const [cos, sin] = ropeCaches(theta);
     const qkv = addBias(
       g,
-      matmul(
-        g,
-        normed,
-        w.linearWeight(`${p}.attn.Wqkv.weight`, H, 3 * H),
-        H,
-        3 * H,
-        `${p}.attn.Wqkv.weight`,
-        quantize,
-      ),
+      project(g, w, normed, `${p}.attn.Wqkv.weight`, [H, 3 * H], quantize),
       optionalBias(config.attentionBias, `${p}.attn.Wqkv.bias`, 3 * H),
       `${p}.attn.Wqkv.bias`,
     );
@@ -205,15 +197,7 @@ export function modernBertEncoder(
         halfWindow: Math.floor(config.localAttention / 2),
       });
     }
-    const attnOut = matmul(
-      g,
-      context,
-      w.linearWeight(`${p}.attn.Wo.weight`, H, H),
-      H,
-      H,
-      `${p}.attn.Wo.weight`,
-      quantize,
-    );
+    const attnOut = project(g, w, context, `${p}.attn.Wo.weight`, [H, H], quantize);
     const afterAttn = skipLayerNorm(
       g,
       attnOut,
@@ -226,15 +210,7 @@ export function modernBertEncoder(
     );
     const wi = addBias(
       g,
-      matmul(
-        g,
-        afterAttn.normed,
-        w.linearWeight(`${p}.mlp.Wi.weight`, H, 2 * I),
-        H,
-        2 * I,
-        `${p}.mlp.Wi.weight`,
-        quantize,
-      ),
+      project(g, w, afterAttn.normed, `${p}.mlp.Wi.weight`, [H, 2 * I], quantize),
       optionalBias(config.mlpBias, `${p}.mlp.Wi.bias`, 2 * I),
       `${p}.mlp.Wi.bias`,
     );
@@ -243,15 +219,7 @@ export function modernBertEncoder(
       activation(g, input, undefined, config.hiddenActivation, `${p}.mlp.act`),
       gate,
     ]);
-    const mlpOut = matmul(
-      g,
-      gated,
-      w.linearWeight(`${p}.mlp.Wo.weight`, I, H),
-      I,
-      H,
-      `${p}.mlp.Wo.weight`,
-      quantize,
-    );
+    const mlpOut = project(g, w, gated, `${p}.mlp.Wo.weight`, [I, H], quantize);
     const nextNorm = i + 1 < config.numHiddenLayers ? `layers.${i + 1}.attn_norm` : 'final_norm';
     const afterMlp = skipLayerNorm(
       g,
