@@ -12,7 +12,7 @@ export interface EncodedExample {
   label: number | number[];
 }
 
-/** A padded batch as model inputs; dispose with `disposeBatch`. */
+/** A padded batch; it is itself a valid `ModelInputs` (dispose with `disposeBatch`). */
 export interface Batch {
   inputIds: tf.Tensor2D;
   attentionMask: tf.Tensor2D;

@@ -86,15 +86,7 @@ export async function evaluateModel(
     const batchExamples = indices.map((i) => examples[i]!);
     const batch = collate(batchExamples, options.padTokenId, options.kind);
     const [loss, flat] = tf.tidy(() => {
-      const output = model.forward(
-        {
-          inputIds: batch.inputIds,
-          attentionMask: batch.attentionMask,
-          labels: batch.labels,
-          ...(batch.tokenTypeIds ? { tokenTypeIds: batch.tokenTypeIds } : {}),
-        },
-        { training: false },
-      );
+      const output = model.forward(batch, { training: false });
       return [output.loss!.dataSync()[0]!, output.logits!.dataSync() as Float32Array];
     });
     disposeBatch(batch);

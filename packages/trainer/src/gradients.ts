@@ -16,15 +16,7 @@ export function lossAndGradients(model: EncoderModel, batch: Batch, lossScale = 
   const parameters = model.parameters();
   const nameOf = new Map([...parameters].map(([name, variable]) => [variable.name, name]));
   const { value, grads } = tf.variableGrads(() => {
-    const output = model.forward(
-      {
-        inputIds: batch.inputIds,
-        attentionMask: batch.attentionMask,
-        labels: batch.labels,
-        ...(batch.tokenTypeIds ? { tokenTypeIds: batch.tokenTypeIds } : {}),
-      },
-      { training: true },
-    );
+    const output = model.forward(batch, { training: true });
     return lossScale === 1 ? output.loss! : tf.div(output.loss!, lossScale);
   }, [...parameters.values()]);
   const loss = value.dataSync()[0]!;
