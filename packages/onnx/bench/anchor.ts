@@ -17,14 +17,18 @@ import {
   padBatch,
   planBatches,
   type Sequence,
+  serializeModel,
 } from '../src/index.js';
 import { type AnchorModel, anchorConfig } from './configs.js';
+import { exportPlainEncoder } from './plain-graph.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const THREADS = Number(process.env['BENCH_THREADS'] ?? 2);
 const MODELS = (process.env['BENCH_MODELS'] ?? 'modernbert-base,bert-base').split(',') as AnchorModel[];
 const LONG = process.env['BENCH_LONG'] !== '0';
 const LONG_LENGTHS = [4096, 8192];
+/** bcmb fp32, bcmb int8, and (unless BENCH_PLAIN=0) the plain-op stand-in for the transformers.js route. */
+const VARIANTS = process.env['BENCH_PLAIN'] === '0' ? ['fp32', 'int8'] : ['plain', 'fp32', 'int8'];
 /** Labels of the random linear classifier used to compare int8 and fp32 argmax predictions. */
 const PROBE_LABELS = 9;
 
@@ -147,28 +151,33 @@ async function main() {
       realTokens: lengths.reduce((a, b) => a + b, 0),
     };
     const sessions: Record<string, OnnxSession> = {};
-    for (const precision of ['fp32', 'int8']) {
+    for (const variant of VARIANTS) {
       const started = performance.now();
-      const exported = exportRandomEncoder(config, {
-        task: 'base',
-        quantize: precision === 'int8',
-        seed: 42,
-      });
+      const model =
+        variant === 'plain'
+          ? serializeModel(exportPlainEncoder(config, 42))
+          : exportRandomEncoder(config, { task: 'base', quantize: variant === 'int8', seed: 42 });
       // No spinning: on a shared machine spinning threads steal the cores being measured.
-      sessions[precision] = await OnnxSession.create(exported, { threads: THREADS, spinning: false });
-      console.log(`  ${precision}: export + session ${((performance.now() - started) / 1000).toFixed(1)} s`);
-      await sessions[precision].run(padBatch(fixed.sequences, { indices: [0], seqLen: 512 }));
+      sessions[variant] = await OnnxSession.create(model, { threads: THREADS, spinning: false });
+      console.log(`  ${variant}: export + session ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      await sessions[variant].run(padBatch(fixed.sequences, { indices: [0], seqLen: 512 }));
     }
     const times: Record<string, number[]> = {};
     const firsts: Record<string, Float32Array> = {};
     let firstMask: Int32Array | undefined;
     for (let round = 0; round < ROUNDS; round++) {
-      for (const precision of ['fp32', 'int8']) {
+      for (const precision of VARIANTS) {
         for (const [label, workload] of [
           ['fixed512', fixed],
           ['variable', variable],
         ] as const) {
-          const run = await runOnce(sessions[precision] as OnnxSession, workload, batchSize, true);
+          // The stand-in runs the anchor's own variable workload: batches of 8 in the listed order.
+          const run = await runOnce(
+            sessions[precision] as OnnxSession,
+            workload,
+            batchSize,
+            precision !== 'plain',
+          );
           const key = `${precision}.${label}`;
           times[key] = [...(times[key] ?? []), workload.realTokens / run.seconds / 1000];
           const cpuKey = `cpu.${key}`;
@@ -237,8 +246,28 @@ async function main() {
     console.log(row('transformers.js route int8 (anchor)', (m, w) => cell(m, w, 'ort_node_int8')));
     console.log(row('**bcmb ONNX fp32**', (m, w) => ours(m, w, 'fp32')));
     console.log(row('**bcmb ONNX int8**', (m, w) => ours(m, w, 'int8')));
-    console.log(row('bcmb fp32 / route fp32', ratio('fp32', 'ort_node_fp32')));
-    console.log(row('bcmb int8 / route int8', ratio('int8', 'ort_node_int8')));
+    console.log(row('bcmb fp32 / route fp32 (anchor)', ratio('fp32', 'ort_node_fp32')));
+    console.log(row('bcmb int8 / route int8 (anchor)', ratio('int8', 'ort_node_int8')));
+    if (!VARIANTS.includes('plain')) return;
+    const sameSitting = (precision: string) => (m: AnchorModel, w: string) => {
+      const mine = ours(m, w, precision);
+      const plain = ours(m, w, 'plain');
+      return mine === undefined || plain === undefined ? undefined : mine / plain;
+    };
+    console.log(
+      row('plain-op stand-in for the route, fp32 (this sitting; variable in anchor order)', (m, w) =>
+        ours(m, w, 'plain'),
+      ),
+    );
+    console.log(row('bcmb fp32 / stand-in (this sitting)', sameSitting('fp32')));
+    console.log(row('bcmb int8 / stand-in fp32 (this sitting)', sameSitting('int8')));
+    const estimate = (precision: string) => (m: AnchorModel, w: 'fixed512' | 'variable') => {
+      const r = sameSitting(precision)(m, w);
+      const route = cell(m, w, 'ort_node_fp32');
+      return r === undefined || route === undefined ? undefined : r * route;
+    };
+    console.log(row('estimate, idle machine: bcmb fp32 = route fp32 anchor × ratio', estimate('fp32')));
+    console.log(row('estimate, idle machine: bcmb int8 = route fp32 anchor × ratio', estimate('int8')));
   };
   const load = loadavg()
     .map((l) => l.toFixed(1))
