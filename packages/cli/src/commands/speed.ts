@@ -22,7 +22,7 @@ import { list, nonNegativeInteger, positiveInteger } from '../options.js';
 
 interface SpeedOptions {
   model: string[];
-  engine: string[];
+  engine?: string[];
   datasets?: string[];
   samples: number;
   iters: number;
@@ -48,7 +48,7 @@ function commandLine(): string {
 
 async function runSpeed(options: SpeedOptions): Promise<void> {
   for (const name of options.datasets ?? []) workloadSpec(name);
-  const engines = await selectEngines(options.engine.length > 0 ? options.engine : ['tfjs']);
+  const engines = await selectEngines(options.engine ?? ['tfjs']);
   const targets: BenchmarkTarget[] = [];
   for (const model of options.model) targets.push(await resolveTarget(model));
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -99,9 +99,8 @@ export function speedCommand(): Command {
     .requiredOption('-m, --model <dir|hub id>', 'model directory or hub id; repeat to compare models', list)
     .option(
       '-e, --engine <name>',
-      'tfjs, onnx, all, or an engine name such as tfjs-wasm; repeatable',
+      'tfjs (default: its fastest installed backend), onnx, all, or an engine name such as tfjs-wasm; repeatable',
       list,
-      [],
     )
     .option(
       '-d, --datasets <names>',
@@ -110,7 +109,7 @@ export function speedCommand(): Command {
     )
     .option('--samples <n>', 'samples per set', positiveInteger, DEFAULT_SAMPLES)
     .option('--iters <n>', 'timed passes per set', positiveInteger, DEFAULT_ITERS)
-    .option('--seed <n>', 'seed of the variable-length sets', positiveInteger, DEFAULT_SEED)
+    .option('--seed <n>', 'seed of the variable-length sets', nonNegativeInteger, DEFAULT_SEED)
     .option('--batch-size <n>', 'skip the batch-size search and use this size', positiveInteger)
     .option('--warmup <n>', 'untimed batches before timing', nonNegativeInteger, DEFAULT_WARMUP_BATCHES)
     .option(
