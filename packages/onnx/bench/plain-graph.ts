@@ -9,7 +9,7 @@
 import type { BertConfig, EncoderConfig, ModernBertConfig } from '@bcmb/modeling';
 import { GraphBuilder, type ModelProto } from '../src/graph.js';
 import { ropeTables } from '../src/rope.js';
-import { RandomWeights } from '../src/weights.js';
+import { RandomWeights, type WeightReader } from '../src/weights.js';
 
 /** transformers' eager fill, `torch.finfo(float32).min`. */
 const FINFO_MIN = -3.4028234663852886e38;
@@ -17,28 +17,26 @@ const FINFO_MIN = -3.4028234663852886e38;
 class Plain {
   constructor(
     readonly g: GraphBuilder,
-    readonly w: RandomWeights,
+    readonly w: WeightReader,
   ) {}
 
+  /** torch Linear `name` (`name.weight`, and `name.bias` when `bias`). */
   linear(x: string, name: string, inDim: number, outDim: number, bias: boolean): string {
-    const y = this.g.one('MatMul', [
-      x,
-      this.g.initializer(name, [inDim, outDim], this.w.linearWeight(name, inDim, outDim)),
-    ]);
-    return bias
-      ? this.g.one('Add', [
-          y,
-          this.g.initializer(`${name}.b`, [outDim], this.w.get(`${name}.bias`, [outDim])),
-        ])
-      : y;
+    const weight = this.w.linearWeight(`${name}.weight`, inDim, outDim);
+    const y = this.g.one('MatMul', [x, this.g.initializer(name, [inDim, outDim], weight)]);
+    if (!bias) return y;
+    const b = this.g.initializer(`${name}.bias`, [outDim], this.w.get(`${name}.bias`, [outDim]));
+    return this.g.one('Add', [y, b]);
   }
 
-  layerNorm(x: string, size: number, eps: number): string {
-    return this.g.one(
-      'LayerNormalization',
-      [x, this.g.constFloat(Array(size).fill(1)), this.g.constFloat(Array(size).fill(0))],
-      { axis: -1, epsilon: { float: eps } },
-    );
+  /** LayerNorm `name`; without a bias in the checkpoint (ModernBERT) a zero bias, as ORT 1.30 needs. */
+  layerNorm(x: string, name: string, size: number, eps: number, bias: boolean): string {
+    const beta = bias ? this.w.get(`${name}.bias`, [size]) : new Float32Array(size);
+    const gamma = this.g.initializer(`${name}.weight`, [size], this.w.get(`${name}.weight`, [size]));
+    return this.g.one('LayerNormalization', [x, gamma, this.g.initializer(`${name}.bias`, [size], beta)], {
+      axis: -1,
+      epsilon: { float: eps },
+    });
   }
 
   /** x · 0.5 · (1 + erf(x / √2)), the pattern torch exports for exact GELU. */
@@ -76,60 +74,57 @@ class Plain {
       g.constInt64([1, 2]),
     ]);
   }
+
+  table(name: string, rows: number, cols: number): string {
+    return this.g.initializer(name, [rows, cols], this.w.get(name, [rows, cols]));
+  }
 }
 
 function bert(p: Plain, config: BertConfig, ids: string, mask: string, types: string): string {
-  const { g, w } = p;
+  const g = p.g;
   const H = config.hiddenSize;
   const N = config.numAttentionHeads;
   const d = H / N;
+  const eps = config.layerNormEps;
   const seqLen = g.one('Shape', [ids], { start: 1, end: 2 });
-  const table = (name: string, rows: number) => g.initializer(name, [rows, H], w.get(name, [rows, H]));
   const positions = g.one('Slice', [
-    table('pos', config.maxPositionEmbeddings),
+    p.table('embeddings.position_embeddings.weight', config.maxPositionEmbeddings, H),
     g.constInt64([0]),
     seqLen,
     g.constInt64([0]),
   ]);
-  const emb = g.one('Add', [
-    g.one('Add', [
-      g.one('Gather', [table('word', config.vocabSize), ids]),
-      g.one('Gather', [table('type', config.typeVocabSize), types]),
-    ]),
-    positions,
+  const words = g.one('Gather', [p.table('embeddings.word_embeddings.weight', config.vocabSize, H), ids]);
+  const typeRows = g.one('Gather', [
+    p.table('embeddings.token_type_embeddings.weight', config.typeVocabSize, H),
+    types,
   ]);
-  let h = p.layerNorm(emb, H, config.layerNormEps);
+  const emb = g.one('Add', [g.one('Add', [words, typeRows]), positions]);
+  let h = p.layerNorm(emb, 'embeddings.LayerNorm', H, eps, true);
   const additive = p.paddingMask(mask);
   for (let i = 0; i < config.numHiddenLayers; i++) {
-    const [q, k, v] = ['q', 'k', 'v'].map((n) => p.heads(p.linear(h, `l${i}.${n}`, H, H, true), N, d)) as [
-      string,
-      string,
-      string,
-    ];
-    const attn = p.linear(p.attention(q, k, v, additive, N, d), `l${i}.o`, H, H, true);
-    const h1 = p.layerNorm(g.one('Add', [attn, h]), H, config.layerNormEps);
-    const inter = p.gelu(p.linear(h1, `l${i}.i`, H, config.intermediateSize, true));
-    h = p.layerNorm(
-      g.one('Add', [p.linear(inter, `l${i}.out`, config.intermediateSize, H, true), h1]),
-      H,
-      config.layerNormEps,
-    );
+    const l = `encoder.layer.${i}`;
+    const [q, k, v] = ['query', 'key', 'value'].map((n) =>
+      p.heads(p.linear(h, `${l}.attention.self.${n}`, H, H, true), N, d),
+    ) as [string, string, string];
+    const attn = p.linear(p.attention(q, k, v, additive, N, d), `${l}.attention.output.dense`, H, H, true);
+    const h1 = p.layerNorm(g.one('Add', [attn, h]), `${l}.attention.output.LayerNorm`, H, eps, true);
+    const inter = p.gelu(p.linear(h1, `${l}.intermediate.dense`, H, config.intermediateSize, true));
+    const out = p.linear(inter, `${l}.output.dense`, config.intermediateSize, H, true);
+    h = p.layerNorm(g.one('Add', [out, h1]), `${l}.output.LayerNorm`, H, eps, true);
   }
   return h;
 }
 
 function modernBert(p: Plain, config: ModernBertConfig, ids: string, mask: string): string {
-  const { g, w } = p;
+  const g = p.g;
   const H = config.hiddenSize;
   const N = config.numAttentionHeads;
   const d = H / N;
   const I = config.intermediateSize;
   const eps = config.normEps;
-  let h = p.layerNorm(
-    g.one('Gather', [g.initializer('tok', [config.vocabSize, H], w.get('tok', [config.vocabSize, H])), ids]),
-    H,
-    eps,
-  );
+  const bias = config.normBias;
+  const tokens = g.one('Gather', [p.table('embeddings.tok_embeddings.weight', config.vocabSize, H), ids]);
+  let h = p.layerNorm(tokens, 'embeddings.norm', H, eps, bias);
   const seqLen = g.one('Squeeze', [g.one('Shape', [ids], { start: 1, end: 2 }), g.constInt64([0])]);
   const positions = g.one('Range', [g.constInt64([0], true), seqLen, g.constInt64([1], true)]);
   const global = p.paddingMask(mask);
@@ -147,7 +142,7 @@ function modernBert(p: Plain, config: ModernBertConfig, ids: string, mask: strin
     const cached = rope.get(theta);
     if (cached) return cached;
     const { cos, sin } = ropeTables(theta, d, config.maxPositionEmbeddings);
-    // cat(freqs, freqs) as transformers builds cos/sin for rotate_half.
+    // cat(freqs, freqs), as transformers builds cos/sin for rotate_half.
     const full = (half: Float32Array) => {
       const out = new Float32Array(config.maxPositionEmbeddings * d);
       for (let pos = 0; pos < config.maxPositionEmbeddings; pos++) {
@@ -173,38 +168,46 @@ function modernBert(p: Plain, config: ModernBertConfig, ids: string, mask: strin
     return g.one('Add', [g.one('Mul', [x, cos]), g.one('Mul', [half, sin])]);
   };
   for (let i = 0; i < config.numHiddenLayers; i++) {
+    const l = `layers.${i}`;
     const isGlobal = config.layerTypes[i] === 'full_attention';
     const tables = ropeFor(isGlobal ? config.globalRopeTheta : config.localRopeTheta);
-    const x = i === 0 ? h : p.layerNorm(h, H, eps);
-    const qkv = g.one(
-      'Transpose',
-      [g.one('Reshape', [p.linear(x, `l${i}.qkv`, H, 3 * H, false), g.constInt64([0, 0, 3, N, d])])],
-      {
-        perm: [2, 0, 3, 1, 4],
-      },
-    );
+    const x = i === 0 ? h : p.layerNorm(h, `${l}.attn_norm`, H, eps, bias);
+    const qkv = p.linear(x, `${l}.attn.Wqkv`, H, 3 * H, config.attentionBias);
+    const split = g.one('Transpose', [g.one('Reshape', [qkv, g.constInt64([0, 0, 3, N, d])])], {
+      perm: [2, 0, 3, 1, 4],
+    });
     const [q, k, v] = g
-      .op('Split', [qkv, g.constInt64([1, 1, 1])], { attrs: { axis: 0 }, outputs: 3 })
+      .op('Split', [split, g.constInt64([1, 1, 1])], { attrs: { axis: 0 }, outputs: 3 })
       .map((part) => g.one('Squeeze', [part, g.constInt64([0])])) as [string, string, string];
     const context = p.attention(rotate(q, tables), rotate(k, tables), v, isGlobal ? global : sliding, N, d);
-    h = g.one('Add', [h, p.linear(context, `l${i}.wo`, H, H, false)]);
-    const [input, gate] = g.op(
-      'Split',
-      [p.linear(p.layerNorm(h, H, eps), `l${i}.wi`, H, 2 * I, false), g.constInt64([I, I])],
-      {
-        attrs: { axis: -1 },
-        outputs: 2,
-      },
-    ) as [string, string];
-    h = g.one('Add', [h, p.linear(g.one('Mul', [p.gelu(input), gate]), `l${i}.mo`, I, H, false)]);
+    h = g.one('Add', [h, p.linear(context, `${l}.attn.Wo`, H, H, config.attentionBias)]);
+    const wi = p.linear(
+      p.layerNorm(h, `${l}.mlp_norm`, H, eps, bias),
+      `${l}.mlp.Wi`,
+      H,
+      2 * I,
+      config.mlpBias,
+    );
+    const [input, gate] = g.op('Split', [wi, g.constInt64([I, I])], { attrs: { axis: -1 }, outputs: 2 }) as [
+      string,
+      string,
+    ];
+    h = g.one('Add', [h, p.linear(g.one('Mul', [p.gelu(input), gate]), `${l}.mlp.Wo`, I, H, config.mlpBias)]);
   }
-  return p.layerNorm(h, H, eps);
+  return p.layerNorm(h, 'final_norm', H, eps, bias);
 }
 
-/** The plain-op encoder (no head) of `config` with random weights. */
-export function exportPlainEncoder(config: EncoderConfig, seed = 42): ModelProto {
+/**
+ * The plain-op encoder (no head) of `config`: random weights by default, or a checkpoint's through a
+ * WeightReader (`new WeightReader(stateDict, 'bert.' | 'model.')`), which is how it was checked against
+ * the transformers references.
+ */
+export function exportPlainEncoder(
+  config: EncoderConfig,
+  weights: WeightReader = new RandomWeights(42),
+): ModelProto {
   const g = new GraphBuilder();
-  const p = new Plain(g, new RandomWeights(seed));
+  const p = new Plain(g, weights);
   const dims = ['batch', 'sequence'];
   const ids = g.input('input_ids', 'int64', dims);
   const mask = g.input('attention_mask', 'int64', dims);
