@@ -1,4 +1,4 @@
-import { cpus, platform } from 'node:os';
+import { cpus, loadavg, platform } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@bcmb/core';
 import { renderSpeedChart } from './chart.js';
@@ -24,7 +24,8 @@ export interface ReportMeta {
   /** The command line that produced the report. */
   command: string;
   createdAt: string;
-  host: { cpu: string; cores: number; platform: string; node: string };
+  /** `loadAverage`: the 1-minute load when the run started; above the core count, other work competed for the CPU. */
+  host: { cpu: string; cores: number; platform: string; node: string; loadAverage?: number };
   samples: number;
   iters: number;
   seed: number;
@@ -82,7 +83,10 @@ export function markdownReport(results: readonly ModelEngineResult[], meta: Repo
     '',
     `Command: \`${meta.command}\``,
     '',
-    `Host: ${meta.host.cpu} (${meta.host.cores} cores, ${meta.host.platform}), Node ${meta.host.node}; ${meta.createdAt}.`,
+    `Host: ${meta.host.cpu} (${meta.host.cores} cores, ${meta.host.platform}), Node ${meta.host.node}; ${meta.createdAt}` +
+      (meta.host.loadAverage === undefined
+        ? '.'
+        : `; load average ${meta.host.loadAverage} when the run started.`),
     `Samples per set: ${meta.samples}; timed passes: ${meta.iters}; seed: ${meta.seed}.`,
     "kTok/s (nominal) counts the research's tokens per sample (512, 256, 4096, 2048, 8192, 4096; the results JSON rounds it to 2 decimals as the research does); kTok/s (real) counts unpadded tokens.",
     '',
