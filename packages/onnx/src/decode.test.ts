@@ -90,3 +90,33 @@ describe('decodeSequence', () => {
     expect(decodeSequence([0, 1], {}, false).label).toBe('LABEL_1');
   });
 });
+
+describe('decodeTokens with byte-level BPE offsets', () => {
+  it('trims the space a token carries and skips whitespace-only tokens', () => {
+    // ModernBERT: [CLS] Patient Ġdenies "  " scan [SEP], offsets as its tokenizer reports them.
+    const text = 'Patient denies  scan';
+    const logits = [0, 9, /**/ 9, 0, /**/ 0, 9, /**/ 9, 0, /**/ 0, 9, /**/ 9, 0];
+    const decoded = decodeTokens(
+      logits,
+      2,
+      {
+        offsets: [
+          [0, 0],
+          [0, 7],
+          [7, 14],
+          [14, 16],
+          [16, 20],
+          [0, 0],
+        ],
+        wordIds: [null, 0, 1, 2, 3, null],
+      },
+      { 0: 'O', 1: 'B-X' },
+      text,
+    );
+    expect(decoded.words.map((w) => [w.text, w.start, w.end, w.label])).toEqual([
+      ['Patient', 0, 7, 'O'],
+      ['denies', 8, 14, 'B-X'],
+      ['scan', 16, 20, 'B-X'],
+    ]);
+  });
+});

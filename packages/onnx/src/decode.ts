@@ -135,8 +135,21 @@ export function entitiesFromWords(words: readonly WordPrediction[], text: string
 }
 
 /**
+ * A token's span without surrounding whitespace: byte-level BPE tokens (ModernBERT) carry the space before
+ * them (`Ġdenies` spans " denies"), and a run of spaces can be a token of its own.
+ */
+function trimSpan(text: string, [start, end]: readonly [number, number]): [number, number] {
+  let from = start;
+  let to = end;
+  while (from < to && /\s/.test(text[from] as string)) from++;
+  while (to > from && /\s/.test(text[to - 1] as string)) to--;
+  return [from, to];
+}
+
+/**
  * Token logits `[tokens, C]` → word labels and entity spans of `text`. Each word takes the label of its first
- * sub-token and spans from that token's start to its last sub-token's end; special tokens are skipped.
+ * sub-token and spans from that token's start to its last sub-token's end (whitespace trimmed); special tokens
+ * and whitespace-only tokens are skipped.
  */
 export function decodeTokens(
   logits: ArrayLike<number>,
@@ -146,26 +159,27 @@ export function decodeTokens(
   text: string,
 ): TokenPrediction {
   const words: WordPrediction[] = [];
-  let previousWord: number | null = null;
+  let current: { wordId: number; word: WordPrediction | undefined } | undefined;
   alignment.wordIds.forEach((wordId, t) => {
     if (wordId === null || t * numLabels >= logits.length) return;
-    const [start, end] = alignment.offsets[t] as readonly [number, number];
-    const last = words.at(-1);
-    if (wordId === previousWord && last !== undefined) {
-      last.end = Math.max(last.end, end);
-      last.text = text.slice(last.start, last.end);
+    const [start, end] = trimSpan(text, alignment.offsets[t] as readonly [number, number]);
+    if (current?.wordId !== wordId) current = { wordId, word: undefined };
+    if (end <= start) return;
+    if (current.word !== undefined) {
+      current.word.end = Math.max(current.word.end, end);
+      current.word.text = text.slice(current.word.start, current.word.end);
       return;
     }
-    previousWord = wordId;
     const probs = softmax(logits, t * numLabels, numLabels);
     const top = argmax(probs);
-    words.push({
+    current.word = {
       start,
       end,
       text: text.slice(start, end),
       label: labelOf(id2label, top),
       score: probs[top] as number,
-    });
+    };
+    words.push(current.word);
   });
   return { words, entities: entitiesFromWords(words, text) };
 }
