@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dropout } from './nn.js';
-import { applyRope } from './rope.js';
+import { applyQkvRope, type QkvRope } from './rope.js';
 
 export interface AttentionShape {
   batch: number;
@@ -12,7 +12,8 @@ export interface AttentionShape {
 export interface AttentionOptions {
   /** Additive mask broadcastable to [B, heads, L, L]: [B, 1, 1, L] or [B, 1, L, L]. */
   mask: tf.Tensor4D;
-  rope?: { cos: tf.Tensor2D; sin: tf.Tensor2D };
+  /** ModernBERT: rotary tables, with the head_dim^-0.5 scale folded into the q slots. */
+  rope?: QkvRope;
   dropoutRate: number;
   training: boolean;
 }
@@ -29,74 +30,79 @@ export function selfAttention(
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const { batch, length, numHeads, headDim } = shape;
-    const heads = tf.transpose(tf.reshape(qkv, [batch, length, 3, numHeads, headDim]), [2, 0, 3, 1, 4]);
-    const [q5, k5, v5] = tf.split(heads, 3, 0) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const headShape: [number, number, number, number] = [batch, numHeads, length, headDim];
-    let q = tf.reshape(q5, headShape) as tf.Tensor4D;
-    let k = tf.reshape(k5, headShape) as tf.Tensor4D;
-    const v = tf.reshape(v5, headShape) as tf.Tensor4D;
-    if (options.rope) {
-      q = applyRope(q, options.rope.cos, options.rope.sin);
-      k = applyRope(k, options.rope.cos, options.rope.sin);
-    }
-    // The head_dim^-0.5 scale is applied to q (B·L·H products) instead of the scores (B·heads·L² products).
-    q = tf.mul(q, 1 / Math.sqrt(headDim));
-    const context = usePerHeadGemm()
-      ? perHeadAttention(q, k, v, options)
-      : batchedAttention(q, k, v, options);
+    const slots = tf.reshape(qkv, [batch, length, 3 * numHeads, headDim]) as tf.Tensor4D;
+    const scaled = options.rope ? applyQkvRope(slots, options.rope) : scaleQueries(slots, numHeads, headDim);
+    // [B, 3·heads, L, d]: every (batch, head) block of q, k and v is contiguous.
+    const heads = tf.transpose(scaled, [0, 2, 1, 3]) as tf.Tensor4D;
+    const context = usePerHeadGemm() ? perHeadAttention(heads, options) : batchedAttention(heads, options);
     return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * length, numHeads * headDim]);
   });
 }
 
+/** q·head_dim^-0.5 (applied to q, B·L·H products, instead of the scores, B·heads·L² products). */
+function scaleQueries(slots: tf.Tensor4D, numHeads: number, headDim: number): tf.Tensor4D {
+  const scale = new Float32Array(3 * numHeads).fill(1).fill(1 / Math.sqrt(headDim), 0, numHeads);
+  return tf.mul(slots, tf.tensor2d(scale, [3 * numHeads, 1])) as tf.Tensor4D;
+}
+
 /**
  * The wasm backend runs a matMul on XNNPACK's GEMM only for a single plain (non-transposed) product; batched or
- * transposed products take a scalar loop an order of magnitude slower. There attention runs head by head on
- * [L, d]·[d, L] and [L, L]·[L, d] products, with K transposed once for all heads.
+ * transposed products take a scalar loop an order of magnitude slower, and strided slices are slow too. There
+ * attention runs head by head on contiguous [L, d]·[d, L] and [L, L]·[L, d] products.
  */
 function usePerHeadGemm(): boolean {
   return tf.getBackend() === 'wasm';
 }
 
-function batchedAttention(
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
-  options: AttentionOptions,
-): tf.Tensor4D {
-  const [batch, numHeads, length, headDim] = q.shape;
+function batchedAttention(heads: tf.Tensor4D, options: AttentionOptions): tf.Tensor4D {
+  const [batch, slots, length, headDim] = heads.shape;
+  const numHeads = slots / 3;
   const flat: [number, number, number] = [batch * numHeads, length, headDim];
-  const scores = tf.reshape(
-    tf.matMul(tf.reshape(q, flat) as tf.Tensor3D, tf.reshape(k, flat) as tf.Tensor3D, false, true),
-    [batch, numHeads, length, length],
-  );
+  const [q, k, v] = tf.split(heads, 3, 1).map((t) => tf.reshape(t, flat) as tf.Tensor3D) as [
+    tf.Tensor3D,
+    tf.Tensor3D,
+    tf.Tensor3D,
+  ];
+  const scores = tf.reshape(tf.matMul(q, k, false, true), [batch, numHeads, length, length]);
   const probs = dropout(tf.softmax(tf.add(scores, options.mask)), options.dropoutRate, options.training);
-  const context = tf.matMul(
-    tf.reshape(probs, [batch * numHeads, length, length]) as tf.Tensor3D,
-    tf.reshape(v, flat) as tf.Tensor3D,
-  );
+  const context = tf.matMul(tf.reshape(probs, [batch * numHeads, length, length]) as tf.Tensor3D, v);
   return tf.reshape(context, [batch, numHeads, length, headDim]);
 }
 
-function perHeadAttention(
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
-  options: AttentionOptions,
-): tf.Tensor4D {
-  const [batch, numHeads, length, headDim] = q.shape;
-  const qs = tf.unstack(tf.reshape(q, [batch * numHeads, length, headDim]));
-  const kts = tf.unstack(tf.reshape(tf.transpose(k, [0, 1, 3, 2]), [batch * numHeads, headDim, length]));
-  const vs = tf.unstack(tf.reshape(v, [batch * numHeads, length, headDim]));
-  const masks = tf.unstack(tf.reshape(options.mask, [batch, options.mask.shape[2], length]));
-  const contexts = qs.map((qh, i) =>
-    tf.tidy(() => {
-      const scores = tf.add(
-        tf.matMul(qh as tf.Tensor2D, kts[i] as tf.Tensor2D),
-        masks[Math.floor(i / numHeads)]!,
+function perHeadAttention(heads: tf.Tensor4D, options: AttentionOptions): tf.Tensor4D {
+  const [batch, slots, length, headDim] = heads.shape;
+  const numHeads = slots / 3;
+  const maskRows = options.mask.shape[2];
+  const block = (b: number, slot: number) =>
+    tf.reshape(tf.slice(heads, [b, slot, 0, 0], [1, 1, length, headDim]), [length, headDim]) as tf.Tensor2D;
+  const contexts: tf.Tensor2D[] = [];
+  for (let b = 0; b < batch; b++) {
+    const mask = tf.reshape(tf.slice(options.mask, [b, 0, 0, 0], [1, 1, maskRows, length]), [
+      maskRows,
+      length,
+    ]);
+    // K of all heads of this sequence, transposed once: [heads, d, L].
+    const keysT = tf.transpose(
+      tf.reshape(tf.slice(heads, [b, numHeads, 0, 0], [1, numHeads, length, headDim]), [
+        numHeads,
+        length,
+        headDim,
+      ]),
+      [0, 2, 1],
+    );
+    for (let h = 0; h < numHeads; h++) {
+      contexts.push(
+        tf.tidy(() => {
+          const keyT = tf.reshape(tf.slice(keysT, [h, 0, 0], [1, headDim, length]), [
+            headDim,
+            length,
+          ]) as tf.Tensor2D;
+          const scores = tf.add(tf.matMul(block(b, h), keyT), mask);
+          const probs = dropout(tf.softmax(scores), options.dropoutRate, options.training) as tf.Tensor2D;
+          return tf.matMul(probs, block(b, 2 * numHeads + h));
+        }),
       );
-      const probs = dropout(tf.softmax(scores), options.dropoutRate, options.training);
-      return tf.matMul(probs as tf.Tensor2D, vs[i] as tf.Tensor2D);
-    }),
-  );
+    }
+  }
   return tf.reshape(tf.stack(contexts), [batch, numHeads, length, headDim]);
 }

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './errors.js';
+import { registerGradients } from './gradients.js';
+import { installWasmSliceKernel } from './wasm-slice.js';
 
 /** Backends in the order `initBackend` prefers them. */
 export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -43,6 +45,7 @@ async function activate(name: BackendName): Promise<boolean> {
     return tf.setBackend('tensorflow');
   }
   try {
+    if (name === 'wasm') installWasmSliceKernel();
     return await tf.setBackend(name);
   } catch {
     return false;
@@ -77,6 +80,7 @@ export async function initBackend(
   const requested = options.backend ?? parseRequested(process.env[BACKEND_ENV_VAR]);
   const report = options.onReport ?? ((message: string) => console.info(message));
   const candidates = requested ? [requested] : BACKEND_PREFERENCE;
+  await registerGradients();
   for (const name of candidates) {
     if (await activate(name)) {
       await tf.ready();

@@ -25,6 +25,8 @@ export {
   UnsupportedConfigError,
   WeightMismatchError,
 } from './errors.js';
+export { encoderForwardFlops } from './flops.js';
+export { registerGradients } from './gradients.js';
 export {
   bceWithLogitsLoss,
   crossEntropyLoss,
@@ -60,5 +62,5 @@ export {
   stateDictOf,
   taskFromArchitectures,
 } from './pretrained.js';
-export { applyRope, ropeInvFreq, ropeTables } from './rope.js';
+export { applyQkvRope, type QkvRope, qkvRopeTables, ropeAngles, ropeInvFreq } from './rope.js';
 export * from './weights/index.js';

@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core ships op gradients separately; training (tf.variableGrads) needs them registered.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Activation } from './config.js';
 import { WeightMismatchError } from './errors.js';
 

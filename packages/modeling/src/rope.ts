@@ -7,12 +7,12 @@ export function ropeInvFreq(theta: number, headDim: number): Float32Array {
   return out;
 }
 
-/** cos/sin tables [L, d] for positions 0..L-1: freqs = pos·inv_freq (float32), emb = cat(freqs, freqs). */
-export function ropeTables(
+/** cos and sin of emb = cat(freqs, freqs), freqs = pos·inv_freq (float32), for positions 0..L-1, row-major [L, d]. */
+export function ropeAngles(
   theta: number,
   headDim: number,
   length: number,
-): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+): { cos: Float32Array; sin: Float32Array } {
   const invFreq = ropeInvFreq(theta, headDim);
   const half = headDim / 2;
   const cos = new Float32Array(length * headDim);
@@ -20,23 +20,75 @@ export function ropeTables(
   for (let pos = 0; pos < length; pos++) {
     for (let k = 0; k < half; k++) {
       const angle = Math.fround(pos * invFreq[k]!);
-      const c = Math.cos(angle);
-      const s = Math.sin(angle);
-      cos[pos * headDim + k] = c;
-      cos[pos * headDim + half + k] = c;
-      sin[pos * headDim + k] = s;
-      sin[pos * headDim + half + k] = s;
+      for (const offset of [k, half + k]) {
+        cos[pos * headDim + offset] = Math.cos(angle);
+        sin[pos * headDim + offset] = Math.sin(angle);
+      }
     }
   }
-  return { cos: tf.tensor2d(cos, [length, headDim]), sin: tf.tensor2d(sin, [length, headDim]) };
+  return { cos, sin };
 }
 
-/** NeoX-style rotary embedding on [..., L, d]: x·cos + rotate_half(x)·sin, rotate_half(x) = cat(-x2, x1). */
-export function applyRope<T extends tf.Tensor>(x: T, cos: tf.Tensor2D, sin: tf.Tensor2D): T {
+/**
+ * RoPE tables laid out for a fused projection viewed as [B, L, 3·heads, d] (q heads, k heads, v heads):
+ * q and k slots rotate, v slots pass through (cos 1, sin 0). `queryScale` multiplies the q slots, which
+ * folds attention's head_dim^-0.5 into the rotation.
+ */
+export interface QkvRope {
+  cos: tf.Tensor3D;
+  sin: tf.Tensor3D;
+}
+
+export function qkvRopeTables(
+  theta: number,
+  headDim: number,
+  numHeads: number,
+  length: number,
+  queryScale: number,
+): QkvRope {
+  const { cos, sin } = ropeAngles(theta, headDim, length);
+  const slots = 3 * numHeads;
+  const cosOut = new Float32Array(length * slots * headDim);
+  const sinOut = new Float32Array(length * slots * headDim);
+  for (let pos = 0; pos < length; pos++) {
+    for (let slot = 0; slot < slots; slot++) {
+      const base = (pos * slots + slot) * headDim;
+      const role = Math.floor(slot / numHeads); // 0 q, 1 k, 2 v
+      const scale = role === 0 ? queryScale : 1;
+      for (let j = 0; j < headDim; j++) {
+        cosOut[base + j] = role === 2 ? 1 : cos[pos * headDim + j]! * scale;
+        sinOut[base + j] = role === 2 ? 0 : sin[pos * headDim + j]! * scale;
+      }
+    }
+  }
+  return {
+    cos: tf.tensor3d(cosOut, [length, slots, headDim]),
+    sin: tf.tensor3d(sinOut, [length, slots, headDim]),
+  };
+}
+
+/**
+ * rotate_half as a product with a fixed signed permutation: x·R = cat(-x2, x1). Each output takes exactly one
+ * ±input term, so the result is exact, and the product runs on the backend's fast GEMM (no strided split/concat).
+ */
+function rotateHalfMatrix(headDim: number): tf.Tensor2D {
+  const half = headDim / 2;
+  const matrix = new Float32Array(headDim * headDim);
+  for (let j = 0; j < half; j++) {
+    matrix[(j + half) * headDim + j] = -1; // out[j] = -x[j + half]
+    matrix[j * headDim + j + half] = 1; // out[j + half] = x[j]
+  }
+  return tf.tensor2d(matrix, [headDim, headDim]);
+}
+
+/** NeoX-style rotary embedding on a [B, L, 3·heads, d] projection: x·cos + rotate_half(x)·sin. */
+export function applyQkvRope(qkv: tf.Tensor4D, rope: QkvRope): tf.Tensor4D {
   return tf.tidy(() => {
-    const half = x.shape[x.rank - 1]! / 2;
-    const [x1, x2] = tf.split(x, [half, half], -1) as [tf.Tensor, tf.Tensor];
-    const rotated = tf.concat([tf.neg(x2!), x1!], -1);
-    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as T;
+    const headDim = qkv.shape[3];
+    const rotated = tf.reshape(
+      tf.matMul(tf.reshape(qkv, [-1, headDim]) as tf.Tensor2D, rotateHalfMatrix(headDim)),
+      qkv.shape,
+    );
+    return tf.add(tf.mul(qkv, rope.cos), tf.mul(rotated, rope.sin)) as tf.Tensor4D;
   });
 }

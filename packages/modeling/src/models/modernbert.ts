@@ -15,7 +15,7 @@ import {
   ParameterSet,
   type WeightSource,
 } from '../nn.js';
-import { ropeTables } from '../rope.js';
+import { type QkvRope, qkvRopeTables } from '../rope.js';
 
 /** ModernBertPreTrainedModel._init_weights standard deviations (truncated normal). */
 function initStds(config: ModernBertConfig) {
@@ -66,7 +66,7 @@ class ModernBertEmbeddings {
 interface AttentionContext {
   batch: number;
   mask: tf.Tensor4D;
-  rope: { cos: tf.Tensor2D; sin: tf.Tensor2D };
+  rope: QkvRope;
 }
 
 /** Fused Wqkv → RoPE → scaled dot-product attention (global or sliding window mask) → Wo. */
@@ -120,7 +120,11 @@ class ModernBertMLP {
   }
 
   apply(hidden: tf.Tensor2D, training: boolean): tf.Tensor2D {
-    const [input, gate] = tf.split(this.Wi.apply(hidden), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const projected = this.Wi.apply(hidden);
+    const [rows, width] = [projected.shape[0], this.config.intermediateSize];
+    // Two slices rather than tf.split, whose wasm kernel copies the whole input per output.
+    const input = tf.slice(projected, [0, 0], [rows, width]);
+    const gate = tf.slice(projected, [0, width], [rows, width]);
     const gated = tf.mul(activate(input, this.config.hiddenActivation), gate) as tf.Tensor2D;
     return this.Wo.apply(dropout(gated, this.config.mlpDropout, training));
   }
@@ -240,12 +244,14 @@ export class ModernBertForTask implements EncoderModel<ModernBertConfig> {
     const headDim = hiddenSize / numAttentionHeads;
     const batch = attentionMask.shape[0];
     const globalMask = paddingMask(attentionMask);
+    // Attention scale head_dim^-0.5, folded into the q rotation.
+    const rope = (theta: number) => qkvRopeTables(theta, headDim, numAttentionHeads, length, headDim ** -0.5);
     return {
-      full_attention: { batch, mask: globalMask, rope: ropeTables(globalRopeTheta, headDim, length) },
+      full_attention: { batch, mask: globalMask, rope: rope(globalRopeTheta) },
       sliding_attention: {
         batch,
         mask: slidingWindowMask(globalMask, localAttention),
-        rope: ropeTables(localRopeTheta, headDim, length),
+        rope: rope(localRopeTheta),
       },
     };
   }
