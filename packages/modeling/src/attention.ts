@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { windowBlocks } from './attention-mask.js';
 import { dropout } from './nn.js';
 import { applyQkvRope, type QkvRope } from './rope.js';
 
@@ -10,8 +11,13 @@ export interface AttentionShape {
 }
 
 export interface AttentionOptions {
-  /** Additive mask broadcastable to [B, heads, L, L]: [B, 1, 1, L] or [B, 1, L, L]. */
-  mask: tf.Tensor4D;
+  /**
+   * Additive mask broadcastable to [B, heads, L, L] ([B, 1, 1, L] or [B, 1, L, L]); with `window`, the block form
+   * [B, 1, nb, window, 3·window] of `blockedSlidingWindowMask`.
+   */
+  mask: tf.Tensor;
+  /** Sliding-window attention computed block by block: the half window (local_attention / 2). */
+  window?: number;
   /** ModernBERT: rotary tables, with the head_dim^-0.5 scale folded into the q slots. */
   rope?: QkvRope;
   dropoutRate: number;
@@ -34,7 +40,14 @@ export function selfAttention(
     const scaled = options.rope ? applyQkvRope(slots, options.rope) : scaleQueries(slots, numHeads, headDim);
     // [B, 3·heads, L, d]: every (batch, head) block of q, k and v is contiguous.
     const heads = tf.transpose(scaled, [0, 2, 1, 3]) as tf.Tensor4D;
-    const context = usePerHeadGemm() ? perHeadAttention(heads, options) : batchedAttention(heads, options);
+    const perHead = usePerHeadGemm();
+    const context = options.window
+      ? perHead
+        ? perHeadWindowAttention(heads, options, options.window)
+        : batchedWindowAttention(heads, options, options.window)
+      : perHead
+        ? perHeadAttention(heads, options)
+        : batchedAttention(heads, options);
     return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * length, numHeads * headDim]);
   });
 }
@@ -69,10 +82,101 @@ function batchedAttention(heads: tf.Tensor4D, options: AttentionOptions): tf.Ten
   return tf.reshape(context, [batch, numHeads, length, headDim]);
 }
 
+/**
+ * Sliding-window attention in blocks: each block of `window` queries attends to the 3·window keys of its own and
+ * neighbouring blocks, so work and memory grow as L·window instead of L².
+ */
+function batchedWindowAttention(heads: tf.Tensor4D, options: AttentionOptions, window: number): tf.Tensor4D {
+  const [batch, slots, length, headDim] = heads.shape;
+  const numHeads = slots / 3;
+  const blocks = Math.ceil(length / window);
+  const [q, k, v] = tf.split(heads, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  const groups = batch * numHeads * blocks;
+  const queries = tf.reshape(
+    tf.pad(q, [
+      [0, 0],
+      [0, 0],
+      [0, blocks * window - length],
+      [0, 0],
+    ]),
+    [groups, window, headDim],
+  ) as tf.Tensor3D;
+  const keys = tf.reshape(windowBlocks(k, window, blocks), [groups, 3 * window, headDim]) as tf.Tensor3D;
+  const values = tf.reshape(windowBlocks(v, window, blocks), [groups, 3 * window, headDim]) as tf.Tensor3D;
+  const scores = tf.reshape(tf.matMul(queries, keys, false, true), [
+    batch,
+    numHeads,
+    blocks,
+    window,
+    3 * window,
+  ]);
+  const probs = dropout(tf.softmax(tf.add(scores, options.mask)), options.dropoutRate, options.training);
+  const context = tf.matMul(tf.reshape(probs, [groups, window, 3 * window]) as tf.Tensor3D, values);
+  const all = tf.reshape(context, [batch, numHeads, blocks * window, headDim]) as tf.Tensor4D;
+  return tf.slice(all, [0, 0, 0, 0], [batch, numHeads, length, headDim]);
+}
+
+/** `batchedWindowAttention` head by head and block by block on plain 2-D products (wasm). */
+function perHeadWindowAttention(heads: tf.Tensor4D, options: AttentionOptions, window: number): tf.Tensor4D {
+  const [batch, slots, length, headDim] = heads.shape;
+  const numHeads = slots / 3;
+  const blocks = Math.ceil(length / window);
+  const span = 3 * window;
+  // Positions padded by one block in front and up to whole blocks (+1) behind: key block i starts at i·window.
+  const padded = tf.pad(heads, [
+    [0, 0],
+    [0, 0],
+    [window, (blocks + 1) * window - length],
+    [0, 0],
+  ]) as tf.Tensor4D;
+  const paddedLength = (blocks + 2) * window;
+  const masks = tf.reshape(options.mask, [batch, blocks, window, span]);
+  const contexts: tf.Tensor2D[] = [];
+  for (let b = 0; b < batch; b++) {
+    const blockMasks = tf.reshape(tf.slice(masks, [b, 0, 0, 0], [1, blocks, window, span]), [
+      blocks,
+      window,
+      span,
+    ]);
+    const keysT = tf.transpose(
+      tf.reshape(tf.slice(padded, [b, numHeads, 0, 0], [1, numHeads, paddedLength, headDim]), [
+        numHeads,
+        paddedLength,
+        headDim,
+      ]),
+      [0, 2, 1],
+    );
+    for (let h = 0; h < numHeads; h++) {
+      contexts.push(
+        tf.tidy(() => {
+          const outputs: tf.Tensor2D[] = [];
+          for (let i = 0; i < blocks; i++) {
+            const query = tf.reshape(tf.slice(padded, [b, h, (i + 1) * window, 0], [1, 1, window, headDim]), [
+              window,
+              headDim,
+            ]) as tf.Tensor2D;
+            const keyT = tf.reshape(tf.slice(keysT, [h, 0, i * window], [1, headDim, span]), [headDim, span]);
+            const value = tf.reshape(
+              tf.slice(padded, [b, 2 * numHeads + h, i * window, 0], [1, 1, span, headDim]),
+              [span, headDim],
+            ) as tf.Tensor2D;
+            const mask = tf.reshape(tf.slice(blockMasks, [i, 0, 0], [1, window, span]), [window, span]);
+            const scores = tf.add(tf.matMul(query, keyT as tf.Tensor2D), mask);
+            const probs = dropout(tf.softmax(scores), options.dropoutRate, options.training) as tf.Tensor2D;
+            outputs.push(tf.matMul(probs, value));
+          }
+          return tf.slice(tf.concat(outputs, 0), [0, 0], [length, headDim]) as tf.Tensor2D;
+        }),
+      );
+    }
+  }
+  return tf.reshape(tf.stack(contexts), [batch, numHeads, length, headDim]);
+}
+
 function perHeadAttention(heads: tf.Tensor4D, options: AttentionOptions): tf.Tensor4D {
   const [batch, slots, length, headDim] = heads.shape;
   const numHeads = slots / 3;
-  const maskRows = options.mask.shape[2];
+  const maskRows = options.mask.shape[2]!;
   const block = (b: number, slot: number) =>
     tf.reshape(tf.slice(heads, [b, slot, 0, 0], [1, 1, length, headDim]), [length, headDim]) as tf.Tensor2D;
   const contexts: tf.Tensor2D[] = [];

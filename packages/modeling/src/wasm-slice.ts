@@ -12,7 +12,7 @@ let installed = false;
  * tfjs-backend-wasm 4.22's Slice reads its input through `readSync`, which copies the WHOLE input tensor out of
  * the wasm heap on every call, so taking k small blocks of a large tensor costs k full copies (attention's
  * per-head blocks: seconds per layer). This re-registers Slice for wasm with the same semantics, reading the
- * input through a heap view instead; string tensors and rank > 4 go to the original kernel.
+ * input through a heap view instead; string tensors go to the original kernel.
  */
 export function installWasmSliceKernel(): void {
   if (installed) return;
@@ -28,7 +28,7 @@ export function installWasmSliceKernel(): void {
       const x = inputs['x'] as tf.TensorInfo;
       const backend = args.backend as unknown as WasmBackendLike;
       const { begin, size } = attrs as unknown as { begin: number[]; size: number[] };
-      if (x.dtype === 'string' || x.shape.length > 4) return original.kernelFunc(args);
+      if (x.dtype === 'string') return original.kernelFunc(args);
       const [start, extent] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size) as [
         number[],
         number[],

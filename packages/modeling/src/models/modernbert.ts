@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention } from '../attention.js';
-import { paddingMask, slidingWindowMask } from '../attention-mask.js';
+import { blockedSlidingWindowMask, paddingMask, slidingWindowMask } from '../attention-mask.js';
 import type { AttentionType, ModernBertConfig } from '../config.js';
 import { flatIds, poolSequence, TaskLoss } from '../heads.js';
 import type { EncoderModel, ForwardOptions, ModelInputs, ModelOutput, Task } from '../model.js';
@@ -16,6 +16,9 @@ import {
   type WeightSource,
 } from '../nn.js';
 import { type QkvRope, qkvRopeTables } from '../rope.js';
+
+/** Sequences longer than this many windows run sliding-window layers block by block (same result). */
+const BLOCKED_WINDOW_MIN_RATIO = 4;
 
 /** ModernBertPreTrainedModel._init_weights standard deviations (truncated normal). */
 function initStds(config: ModernBertConfig) {
@@ -65,7 +68,9 @@ class ModernBertEmbeddings {
 /** Per-forward inputs every layer of one attention type shares. */
 interface AttentionContext {
   batch: number;
-  mask: tf.Tensor4D;
+  mask: tf.Tensor;
+  /** Set when sliding-window attention runs in blocks of this many queries. */
+  window?: number;
   rope: QkvRope;
 }
 
@@ -97,7 +102,13 @@ class ModernBertAttention {
     const attended = selfAttention(
       this.Wqkv.apply(hidden),
       { batch: context.batch, length, numHeads: numAttentionHeads, headDim: hiddenSize / numAttentionHeads },
-      { mask: context.mask, rope: context.rope, dropoutRate: attentionDropout, training },
+      {
+        mask: context.mask,
+        window: context.window,
+        rope: context.rope,
+        dropoutRate: attentionDropout,
+        training,
+      },
     );
     return dropout(this.Wo.apply(attended), attentionDropout, training);
   }
