@@ -257,13 +257,19 @@ export class ModernBertForTask implements EncoderModel<ModernBertConfig> {
     const globalMask = paddingMask(attentionMask);
     // Attention scale head_dim^-0.5, folded into the q rotation.
     const rope = (theta: number) => qkvRopeTables(theta, headDim, numAttentionHeads, length, headDim ** -0.5);
+    const half = Math.floor(localAttention / 2);
+    // Past a few windows, blocks of `half` queries seeing 3·half keys beat a masked L×L product.
+    const blocked = length > BLOCKED_WINDOW_MIN_RATIO * localAttention && half > 0;
     return {
       full_attention: { batch, mask: globalMask, rope: rope(globalRopeTheta) },
-      sliding_attention: {
-        batch,
-        mask: slidingWindowMask(globalMask, localAttention),
-        rope: rope(localRopeTheta),
-      },
+      sliding_attention: blocked
+        ? {
+            batch,
+            mask: blockedSlidingWindowMask(globalMask, half),
+            window: half,
+            rope: rope(localRopeTheta),
+          }
+        : { batch, mask: slidingWindowMask(globalMask, localAttention), rope: rope(localRopeTheta) },
     };
   }
 
