@@ -4,8 +4,10 @@
  * AdamW. Model FLOPs are taken as 3 × the forward's matrix products (backward ≈ 2 × forward) and compared with
  * the backend's own GEMM rate measured in the same run.
  *   pnpm --filter @bcmb/trainer bench          BENCH_ITERS=3 for more timed steps
- * BENCH_LAYERS=n keeps the base widths but only n encoder layers, for machines where a full base step takes
- * many minutes (the printed GFLOP count follows the layers actually run).
+ * BENCH_LAYERS=n keeps the base widths but only n encoder layers, BENCH_BATCH=n changes the batch, for machines
+ * where a full step takes many minutes or does not fit (the printed GFLOP count follows what actually ran). A step
+ * that does not fit the backend's memory (wasm: a 4 GB heap) is reported and ends the run, since a wasm abort leaves
+ * the module unusable.
  */
 import {
   type BackendName,
@@ -25,7 +27,7 @@ import {
   weightDecayByParameter,
 } from '../src/index.js';
 
-const BATCH = 16;
+const BATCH = Number(process.env['BENCH_BATCH'] ?? 16);
 const LENGTH = 128;
 const ITERS = Number(process.env['BENCH_ITERS'] ?? 1);
 const LAYERS = process.env['BENCH_LAYERS'] === undefined ? undefined : Number(process.env['BENCH_LAYERS']);
@@ -111,5 +113,12 @@ const gemm = gemmRate();
 console.log(
   `backend ${backend.name}: GEMM [${BATCH * LENGTH}x768]·[768x3072] ${gemm.toFixed(1)} GFLOP/s; training steps of ${BATCH} × ${LENGTH} tokens, ${ITERS} timed after 1 warm-up`,
 );
-for (const name of Object.keys(SHAPES)) benchModel(name, gemm);
+for (const name of Object.keys(SHAPES)) {
+  try {
+    benchModel(name, gemm);
+  } catch (error) {
+    console.log(`${name.padEnd(16)} failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
 console.log(`GEMM re-measured after the models: ${gemmRate().toFixed(1)} GFLOP/s`);

@@ -1,0 +1,13 @@
+import { createModel, initBackend, parseConfig } from '@bcmb/modeling';
+import * as tf from '@tensorflow/tfjs-core';
+import { collate, lossAndGradients } from './src/index.js';
+await initBackend({ backend: process.env.BK as 'wasm' ?? 'wasm' });
+const config = parseConfig({ model_type: 'bert', vocab_size: 1000, hidden_size: 768, num_hidden_layers: 1, num_attention_heads: 12, intermediate_size: 3072, num_labels: 6, max_position_embeddings: 512 });
+const model = createModel(config, 'sequence-classification');
+const B = Number(process.env.B ?? 16), L = 128;
+const ex = Array.from({ length: B }, (_, i) => ({ inputIds: Array.from({ length: L }, () => 100 + Math.floor(Math.random() * 800)), label: i % 6 }));
+const batch = collate(ex, 0, 'single-label');
+const info = await tf.profile(() => { const { grads } = lossAndGradients(model, batch); return [...grads.values()]; });
+console.log('B', B, 'peak MB', (info.peakBytes / 1e6).toFixed(0), 'newBytes', (info.newBytes / 1e6).toFixed(0));
+const top = [...info.kernels].sort((a, b) => (b.totalBytesSnapshot) - (a.totalBytesSnapshot)).slice(0, 3).map((k) => `${k.name} ${(k.totalBytesSnapshot / 1e6).toFixed(0)}MB`);
+console.log(top.join('; '));
