@@ -116,6 +116,32 @@ function batchedWindowAttention(heads: tf.Tensor4D, options: AttentionOptions, w
   return tf.slice(all, [0, 0, 0, 0], [batch, numHeads, length, headDim]);
 }
 
+/** A contiguous block of `x` reshaped to `shape` (on wasm, the no-copy Slice kernel reads it). */
+function block<T extends tf.Tensor>(x: tf.Tensor, begin: number[], size: number[], shape: number[]): T {
+  return tf.reshape(tf.slice(x, begin, size), shape) as T;
+}
+
+/** K of every head of sequence `b`, transposed once: [heads, d, L]. */
+function transposedKeys(heads: tf.Tensor4D, b: number): tf.Tensor3D {
+  const [, slots, length, headDim] = heads.shape;
+  const numHeads = slots / 3;
+  const keys = block(heads, [b, numHeads, 0, 0], [1, numHeads, length, headDim], [numHeads, length, headDim]);
+  return tf.transpose(keys, [0, 2, 1]) as tf.Tensor3D;
+}
+
+/** softmax(q·kᵀ + mask)·v for one head, on plain 2-D products. */
+function attendHead(
+  query: tf.Tensor2D,
+  keyT: tf.Tensor2D,
+  value: tf.Tensor2D,
+  mask: tf.Tensor,
+  options: AttentionOptions,
+): tf.Tensor2D {
+  const scores = tf.add(tf.matMul(query, keyT), mask);
+  const probs = dropout(tf.softmax(scores), options.dropoutRate, options.training) as tf.Tensor2D;
+  return tf.matMul(probs, value);
+}
+
 /** `batchedWindowAttention` head by head and block by block on plain 2-D products (wasm). */
 function perHeadWindowAttention(heads: tf.Tensor4D, options: AttentionOptions, window: number): tf.Tensor4D {
   const [batch, slots, length, headDim] = heads.shape;
@@ -123,47 +149,38 @@ function perHeadWindowAttention(heads: tf.Tensor4D, options: AttentionOptions, w
   const blocks = Math.ceil(length / window);
   const span = 3 * window;
   // Positions padded by one block in front and up to whole blocks (+1) behind: key block i starts at i·window.
-  const padded = tf.pad(heads, [
+  const padding: [number, number][] = [
     [0, 0],
     [0, 0],
     [window, (blocks + 1) * window - length],
     [0, 0],
-  ]) as tf.Tensor4D;
-  const paddedLength = (blocks + 2) * window;
+  ];
+  const padded = tf.pad(heads, padding) as tf.Tensor4D;
   const masks = tf.reshape(options.mask, [batch, blocks, window, span]);
   const contexts: tf.Tensor2D[] = [];
   for (let b = 0; b < batch; b++) {
-    const blockMasks = tf.reshape(tf.slice(masks, [b, 0, 0, 0], [1, blocks, window, span]), [
-      blocks,
-      window,
-      span,
-    ]);
-    const keysT = tf.transpose(
-      tf.reshape(tf.slice(padded, [b, numHeads, 0, 0], [1, numHeads, paddedLength, headDim]), [
-        numHeads,
-        paddedLength,
-        headDim,
-      ]),
-      [0, 2, 1],
-    );
+    const blockMasks = block(masks, [b, 0, 0, 0], [1, blocks, window, span], [blocks, window, span]);
+    const keysT = transposedKeys(padded, b);
     for (let h = 0; h < numHeads; h++) {
       contexts.push(
         tf.tidy(() => {
           const outputs: tf.Tensor2D[] = [];
           for (let i = 0; i < blocks; i++) {
-            const query = tf.reshape(tf.slice(padded, [b, h, (i + 1) * window, 0], [1, 1, window, headDim]), [
-              window,
-              headDim,
-            ]) as tf.Tensor2D;
-            const keyT = tf.reshape(tf.slice(keysT, [h, 0, i * window], [1, headDim, span]), [headDim, span]);
-            const value = tf.reshape(
-              tf.slice(padded, [b, 2 * numHeads + h, i * window, 0], [1, 1, span, headDim]),
+            const query = block<tf.Tensor2D>(
+              padded,
+              [b, h, (i + 1) * window, 0],
+              [1, 1, window, headDim],
+              [window, headDim],
+            );
+            const keyT = block<tf.Tensor2D>(keysT, [h, 0, i * window], [1, headDim, span], [headDim, span]);
+            const value = block<tf.Tensor2D>(
+              padded,
+              [b, 2 * numHeads + h, i * window, 0],
+              [1, 1, span, headDim],
               [span, headDim],
-            ) as tf.Tensor2D;
-            const mask = tf.reshape(tf.slice(blockMasks, [i, 0, 0], [1, window, span]), [window, span]);
-            const scores = tf.add(tf.matMul(query, keyT as tf.Tensor2D), mask);
-            const probs = dropout(tf.softmax(scores), options.dropoutRate, options.training) as tf.Tensor2D;
-            outputs.push(tf.matMul(probs, value));
+            );
+            const mask = block(blockMasks, [i, 0, 0], [1, window, span], [window, span]);
+            outputs.push(attendHead(query, keyT, value, mask, options));
           }
           return tf.slice(tf.concat(outputs, 0), [0, 0], [length, headDim]) as tf.Tensor2D;
         }),
@@ -177,33 +194,17 @@ function perHeadAttention(heads: tf.Tensor4D, options: AttentionOptions): tf.Ten
   const [batch, slots, length, headDim] = heads.shape;
   const numHeads = slots / 3;
   const maskRows = options.mask.shape[2]!;
-  const block = (b: number, slot: number) =>
-    tf.reshape(tf.slice(heads, [b, slot, 0, 0], [1, 1, length, headDim]), [length, headDim]) as tf.Tensor2D;
+  const head = (b: number, slot: number) =>
+    block<tf.Tensor2D>(heads, [b, slot, 0, 0], [1, 1, length, headDim], [length, headDim]);
   const contexts: tf.Tensor2D[] = [];
   for (let b = 0; b < batch; b++) {
-    const mask = tf.reshape(tf.slice(options.mask, [b, 0, 0, 0], [1, 1, maskRows, length]), [
-      maskRows,
-      length,
-    ]);
-    // K of all heads of this sequence, transposed once: [heads, d, L].
-    const keysT = tf.transpose(
-      tf.reshape(tf.slice(heads, [b, numHeads, 0, 0], [1, numHeads, length, headDim]), [
-        numHeads,
-        length,
-        headDim,
-      ]),
-      [0, 2, 1],
-    );
+    const mask = block(options.mask, [b, 0, 0, 0], [1, 1, maskRows, length], [maskRows, length]);
+    const keysT = transposedKeys(heads, b);
     for (let h = 0; h < numHeads; h++) {
       contexts.push(
         tf.tidy(() => {
-          const keyT = tf.reshape(tf.slice(keysT, [h, 0, 0], [1, headDim, length]), [
-            headDim,
-            length,
-          ]) as tf.Tensor2D;
-          const scores = tf.add(tf.matMul(block(b, h), keyT), mask);
-          const probs = dropout(tf.softmax(scores), options.dropoutRate, options.training) as tf.Tensor2D;
-          return tf.matMul(probs, block(b, 2 * numHeads + h));
+          const keyT = block<tf.Tensor2D>(keysT, [h, 0, 0], [1, headDim, length], [headDim, length]);
+          return attendHead(head(b, h), keyT, head(b, 2 * numHeads + h), mask, options);
         }),
       );
     }

@@ -3,6 +3,7 @@ import type { EncoderConfig, ProblemType } from './config.js';
 import { ModelInputError } from './errors.js';
 import { inferProblemType, sequenceClassificationLoss, tokenCrossEntropyLoss } from './losses.js';
 import type { Task } from './model.js';
+import { linear } from './nn.js';
 
 /**
  * The loss each `transformers` head computes from its logits: masked-lm and token classification use
@@ -54,4 +55,9 @@ export function poolSequence(
 /** [B, L] int32 ids as the flat [B·L] vector an embedding lookup takes. */
 export function flatIds(ids: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [-1]);
+}
+
+/** The MLM decoder tied to the input embeddings: features · Eᵀ (+ bias), E the [vocab, H] table. */
+export function tiedDecoder(features: tf.Tensor2D, table: tf.Tensor, bias: tf.Tensor | null): tf.Tensor2D {
+  return linear(features, tf.transpose(table) as tf.Tensor2D, bias);
 }

@@ -1,5 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderConfig } from './config.js';
+import { TaskLoss } from './heads.js';
 import type { ParameterSet } from './nn.js';
 
 /** The head on top of the encoder, named after the `transformers` class suffix. */
@@ -71,4 +72,79 @@ export function disposeOutput(output: ModelOutput): void {
   output.loss?.dispose();
   output.poolerOutput?.dispose();
   for (const hidden of output.hiddenStates ?? []) hidden.dispose();
+}
+
+/** What a family's encoder hands to the shared forward: final hidden rows and every hidden state, [B·L, H]. */
+export interface EncodedSequence {
+  hidden: tf.Tensor2D;
+  hiddenStates: tf.Tensor2D[];
+}
+
+/** The head's outputs for one forward pass. */
+export interface HeadOutput {
+  logits?: tf.Tensor;
+  poolerOutput?: tf.Tensor2D;
+}
+
+/**
+ * The forward pass every family shares: default attention mask, encoder, hidden-state bookkeeping, head and loss,
+ * in one tidy scope. Families supply `encode` and `applyHead`, named after their transformers modules.
+ */
+export abstract class EncoderForTask<C extends EncoderConfig> implements EncoderModel<C> {
+  readonly className: string;
+  readonly basePrefix: string;
+  readonly tiedWeights = new Map<string, string>();
+  private readonly taskLoss: TaskLoss;
+
+  constructor(
+    readonly config: C,
+    readonly task: Task,
+    readonly params: ParameterSet,
+    family: { classPrefix: string; basePrefix: string },
+  ) {
+    this.className = `${family.classPrefix}${TASK_CLASS_SUFFIX[task]}`;
+    this.basePrefix = task === 'base' ? '' : family.basePrefix;
+    this.taskLoss = new TaskLoss(task, config);
+  }
+
+  protected abstract encode(
+    inputs: ModelInputs,
+    attentionMask: tf.Tensor2D,
+    training: boolean,
+  ): EncodedSequence;
+
+  protected abstract applyHead(
+    hidden: tf.Tensor2D,
+    sequence: tf.Tensor3D,
+    attentionMask: tf.Tensor2D,
+    training: boolean,
+  ): HeadOutput;
+
+  forward(inputs: ModelInputs, options: ForwardOptions = {}): ModelOutput {
+    const training = options.training ?? false;
+    return tf.tidy(() => {
+      const [batch, length] = inputs.inputIds.shape;
+      const attentionMask = inputs.attentionMask ?? (tf.ones([batch, length], 'int32') as tf.Tensor2D);
+      const as3d = (x: tf.Tensor2D) => tf.reshape(x, [batch, length, this.config.hiddenSize]) as tf.Tensor3D;
+      const { hidden, hiddenStates } = this.encode(inputs, attentionMask, training);
+      const lastHiddenState = as3d(hidden);
+      const output: ModelOutput = { lastHiddenState };
+      if (options.outputHiddenStates) output.hiddenStates = hiddenStates.map(as3d);
+      const { logits, poolerOutput } = this.applyHead(hidden, lastHiddenState, attentionMask, training);
+      if (poolerOutput) output.poolerOutput = poolerOutput;
+      if (logits) {
+        output.logits = logits;
+        if (inputs.labels) output.loss = this.taskLoss.compute(logits, inputs.labels);
+      }
+      return output as unknown as tf.TensorContainer;
+    }) as unknown as ModelOutput;
+  }
+
+  parameters(): Map<string, tf.Variable> {
+    return new Map(this.params.variables);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
 }

@@ -2,9 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention } from '../attention.js';
 import { paddingMask } from '../attention-mask.js';
 import type { BertConfig } from '../config.js';
-import { flatIds, TaskLoss } from '../heads.js';
-import type { EncoderModel, ForwardOptions, ModelInputs, ModelOutput, Task } from '../model.js';
-import { TASK_CLASS_SUFFIX } from '../model.js';
+import { flatIds, tiedDecoder } from '../heads.js';
+import {
+  type EncodedSequence,
+  EncoderForTask,
+  type HeadOutput,
+  type ModelInputs,
+  type Task,
+} from '../model.js';
 import {
   activate,
   dropout,
@@ -220,30 +225,20 @@ class BertLMPredictionHead {
     const transformed = this.transformNorm.apply(
       activate(this.transformDense.apply(hidden), this.config.hiddenAct) as tf.Tensor2D,
     );
-    const decoder = tf.transpose(this.wordEmbeddings) as tf.Tensor2D;
-    return tf.fused.matMul({ a: transformed, b: decoder, bias: this.bias }) as tf.Tensor2D;
+    return tiedDecoder(transformed, this.wordEmbeddings, this.bias);
   }
 }
 
 /** BertModel / BertForMaskedLM / BertForSequenceClassification / BertForTokenClassification. */
-export class BertForTask implements EncoderModel<BertConfig> {
-  readonly className: string;
-  readonly basePrefix: string;
-  readonly tiedWeights: ReadonlyMap<string, string>;
+export class BertForTask extends EncoderForTask<BertConfig> {
   readonly embeddings: BertEmbeddings;
   readonly layers: BertLayer[];
   readonly pooler: BertPooler | null;
   readonly lmHead: BertLMPredictionHead | null = null;
   readonly classifier: Linear | null = null;
-  private readonly loss: TaskLoss;
 
-  constructor(
-    readonly config: BertConfig,
-    readonly task: Task,
-    readonly params: ParameterSet = new ParameterSet(),
-  ) {
-    this.className = `Bert${TASK_CLASS_SUFFIX[task]}`;
-    this.basePrefix = task === 'base' ? '' : 'bert.';
+  constructor(config: BertConfig, task: Task, params: ParameterSet = new ParameterSet()) {
+    super(config, task, params, { classPrefix: 'Bert', basePrefix: 'bert.' });
     const p = this.basePrefix;
     this.embeddings = new BertEmbeddings(params, `${p}embeddings.`, config);
     this.layers = Array.from(
@@ -253,67 +248,48 @@ export class BertForTask implements EncoderModel<BertConfig> {
     // BertForMaskedLM and BertForTokenClassification build BertModel(add_pooling_layer=False).
     const hasPooler = task === 'base' || task === 'sequence-classification';
     this.pooler = hasPooler ? new BertPooler(params, `${p}pooler.`, config) : null;
-    const tied = new Map<string, string>();
     if (task === 'masked-lm') {
       this.lmHead = new BertLMPredictionHead(params, config, this.embeddings.wordEmbeddings.weight);
-      tied.set('cls.predictions.decoder.weight', `${p}embeddings.word_embeddings.weight`);
-      tied.set('cls.predictions.decoder.bias', 'cls.predictions.bias');
+      this.tiedWeights.set('cls.predictions.decoder.weight', `${p}embeddings.word_embeddings.weight`);
+      this.tiedWeights.set('cls.predictions.decoder.bias', 'cls.predictions.bias');
     } else if (task === 'sequence-classification' || task === 'token-classification') {
       this.classifier = dense(params, 'classifier', config.hiddenSize, config.numLabels, config);
     }
-    this.tiedWeights = tied;
-    this.loss = new TaskLoss(task, config);
   }
 
-  forward(inputs: ModelInputs, options: ForwardOptions = {}): ModelOutput {
-    const training = options.training ?? false;
-    return tf.tidy(() => {
-      const [batch, length] = inputs.inputIds.shape;
-      const attentionMask = inputs.attentionMask ?? tf.ones([batch, length], 'int32');
-      const mask = paddingMask(attentionMask);
-      const as3d = (x: tf.Tensor2D) => tf.reshape(x, [batch, length, this.config.hiddenSize]) as tf.Tensor3D;
-      let hidden = this.embeddings.apply(inputs.inputIds, inputs.tokenTypeIds, training);
-      const hiddenStates = [as3d(hidden)];
-      for (const layer of this.layers) {
-        hidden = layer.apply(hidden, mask, batch, training);
-        hiddenStates.push(as3d(hidden));
-      }
-      const lastHiddenState = as3d(hidden);
-      const output: ModelOutput = { lastHiddenState };
-      if (options.outputHiddenStates) output.hiddenStates = hiddenStates;
-      if (this.pooler) output.poolerOutput = this.pooler.apply(lastHiddenState);
-      const logits = this.headLogits(hidden, output.poolerOutput, batch, length, training);
-      if (logits) {
-        output.logits = logits;
-        if (inputs.labels) output.loss = this.loss.compute(logits, inputs.labels);
-      }
-      return output as unknown as tf.TensorContainer;
-    }) as unknown as ModelOutput;
+  protected encode(inputs: ModelInputs, attentionMask: tf.Tensor2D, training: boolean): EncodedSequence {
+    const mask = paddingMask(attentionMask);
+    const batch = inputs.inputIds.shape[0];
+    let hidden = this.embeddings.apply(inputs.inputIds, inputs.tokenTypeIds, training);
+    const hiddenStates = [hidden];
+    for (const layer of this.layers) {
+      hidden = layer.apply(hidden, mask, batch, training);
+      hiddenStates.push(hidden);
+    }
+    return { hidden, hiddenStates };
   }
 
-  private headLogits(
+  protected applyHead(
     hidden: tf.Tensor2D,
-    pooled: tf.Tensor2D | undefined,
-    batch: number,
-    length: number,
+    sequence: tf.Tensor3D,
+    _attentionMask: tf.Tensor2D,
     training: boolean,
-  ): tf.Tensor | undefined {
+  ): HeadOutput {
+    const [batch, length] = sequence.shape;
+    const poolerOutput = this.pooler?.apply(sequence);
     const classifierDropout = this.config.classifierDropout ?? this.config.hiddenDropoutProb;
-    if (this.lmHead) return tf.reshape(this.lmHead.apply(hidden), [batch, length, this.config.vocabSize]);
-    if (!this.classifier) return undefined;
+    if (this.lmHead) {
+      return { logits: tf.reshape(this.lmHead.apply(hidden), [batch, length, this.config.vocabSize]) };
+    }
+    if (!this.classifier) return { poolerOutput };
     if (this.task === 'sequence-classification') {
-      return this.classifier.apply(dropout(pooled!, classifierDropout, training));
+      return {
+        poolerOutput,
+        logits: this.classifier.apply(dropout(poolerOutput!, classifierDropout, training)),
+      };
     }
     const logits = this.classifier.apply(dropout(hidden, classifierDropout, training));
-    return tf.reshape(logits, [batch, length, this.config.numLabels]);
-  }
-
-  parameters(): Map<string, tf.Variable> {
-    return new Map(this.params.variables);
-  }
-
-  dispose(): void {
-    this.params.dispose();
+    return { logits: tf.reshape(logits, [batch, length, this.config.numLabels]) };
   }
 }
 

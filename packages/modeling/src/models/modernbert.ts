@@ -2,9 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention } from '../attention.js';
 import { blockedSlidingWindowMask, paddingMask, slidingWindowMask } from '../attention-mask.js';
 import type { AttentionType, ModernBertConfig } from '../config.js';
-import { flatIds, poolSequence, TaskLoss } from '../heads.js';
-import type { EncoderModel, ForwardOptions, ModelInputs, ModelOutput, Task } from '../model.js';
-import { TASK_CLASS_SUFFIX } from '../model.js';
+import { flatIds, poolSequence, tiedDecoder } from '../heads.js';
+import {
+  type EncodedSequence,
+  EncoderForTask,
+  type HeadOutput,
+  type ModelInputs,
+  type Task,
+} from '../model.js';
 import {
   activate,
   dropout,
@@ -193,10 +198,7 @@ class ModernBertPredictionHead {
 }
 
 /** ModernBertModel / ModernBertForMaskedLM / ModernBertForSequenceClassification / ModernBertForTokenClassification. */
-export class ModernBertForTask implements EncoderModel<ModernBertConfig> {
-  readonly className: string;
-  readonly basePrefix: string;
-  readonly tiedWeights: ReadonlyMap<string, string>;
+export class ModernBertForTask extends EncoderForTask<ModernBertConfig> {
   readonly embeddings: ModernBertEmbeddings;
   readonly layers: ModernBertEncoderLayer[];
   readonly finalNorm: LayerNorm;
@@ -205,28 +207,21 @@ export class ModernBertForTask implements EncoderModel<ModernBertConfig> {
   readonly decoderWeight: tf.Variable | null = null;
   readonly decoderBias: tf.Variable | null = null;
   readonly classifier: Linear | null = null;
-  private readonly loss: TaskLoss;
 
-  constructor(
-    readonly config: ModernBertConfig,
-    readonly task: Task,
-    readonly params: ParameterSet = new ParameterSet(),
-  ) {
-    this.className = `ModernBert${TASK_CLASS_SUFFIX[task]}`;
-    this.basePrefix = task === 'base' ? '' : 'model.';
+  constructor(config: ModernBertConfig, task: Task, params: ParameterSet = new ParameterSet()) {
+    super(config, task, params, { classPrefix: 'ModernBert', basePrefix: 'model.' });
     const p = this.basePrefix;
     this.embeddings = new ModernBertEmbeddings(params, `${p}embeddings.`, config);
     this.layers = config.layerTypes.map(
       (type, i) => new ModernBertEncoderLayer(params, `${p}layers.${i}.`, i, config, type),
     );
     this.finalNorm = norm(params, `${p}final_norm`, config);
-    const tied = new Map<string, string>();
     const stds = initStds(config);
     if (task !== 'base') this.head = new ModernBertPredictionHead(params, config);
     if (task === 'masked-lm') {
       if (config.tieWordEmbeddings) {
         this.decoderWeight = this.embeddings.tokEmbeddings.weight;
-        tied.set('decoder.weight', `${p}embeddings.tok_embeddings.weight`);
+        this.tiedWeights.set('decoder.weight', `${p}embeddings.tok_embeddings.weight`);
       } else {
         this.decoderWeight = params.create(
           'decoder.weight',
@@ -243,8 +238,6 @@ export class ModernBertForTask implements EncoderModel<ModernBertConfig> {
         init: truncated(stds.finalOut),
       });
     }
-    this.tiedWeights = tied;
-    this.loss = new TaskLoss(task, config);
   }
 
   private attentionContexts(
@@ -273,65 +266,40 @@ export class ModernBertForTask implements EncoderModel<ModernBertConfig> {
     };
   }
 
-  forward(inputs: ModelInputs, options: ForwardOptions = {}): ModelOutput {
-    const training = options.training ?? false;
-    return tf.tidy(() => {
-      const [batch, length] = inputs.inputIds.shape;
-      const attentionMask = inputs.attentionMask ?? tf.ones([batch, length], 'int32');
-      const contexts = this.attentionContexts(attentionMask, length);
-      const as3d = (x: tf.Tensor2D) => tf.reshape(x, [batch, length, this.config.hiddenSize]) as tf.Tensor3D;
-      let hidden = this.embeddings.apply(inputs.inputIds, training);
-      const hiddenStates: tf.Tensor3D[] = [];
-      for (const layer of this.layers) {
-        hiddenStates.push(as3d(hidden));
-        hidden = layer.apply(hidden, contexts[layer.attentionType], training);
-      }
-      // The last entry of transformers' hidden_states is taken before final_norm.
-      hiddenStates.push(as3d(hidden));
-      hidden = this.finalNorm.apply(hidden);
-      const lastHiddenState = as3d(hidden);
-      const output: ModelOutput = { lastHiddenState };
-      if (options.outputHiddenStates) output.hiddenStates = hiddenStates;
-      const logits = this.headLogits(hidden, lastHiddenState, attentionMask, training);
-      if (logits) {
-        output.logits = logits;
-        if (inputs.labels) output.loss = this.loss.compute(logits, inputs.labels);
-      }
-      return output as unknown as tf.TensorContainer;
-    }) as unknown as ModelOutput;
+  protected encode(inputs: ModelInputs, attentionMask: tf.Tensor2D, training: boolean): EncodedSequence {
+    const contexts = this.attentionContexts(attentionMask, inputs.inputIds.shape[1]);
+    let hidden = this.embeddings.apply(inputs.inputIds, training);
+    const hiddenStates: tf.Tensor2D[] = [];
+    for (const layer of this.layers) {
+      hiddenStates.push(hidden);
+      hidden = layer.apply(hidden, contexts[layer.attentionType], training);
+    }
+    // The last entry of transformers' hidden_states is taken before final_norm.
+    hiddenStates.push(hidden);
+    return { hidden: this.finalNorm.apply(hidden), hiddenStates };
   }
 
-  private headLogits(
+  protected applyHead(
     hidden: tf.Tensor2D,
     sequence: tf.Tensor3D,
     attentionMask: tf.Tensor2D,
     training: boolean,
-  ): tf.Tensor | undefined {
+  ): HeadOutput {
     const [batch, length] = attentionMask.shape;
-    if (!this.head) return undefined;
+    if (!this.head) return {};
     if (this.task === 'masked-lm') {
-      const decoder = tf.transpose(this.decoderWeight!) as tf.Tensor2D;
-      const features = this.head.apply(hidden);
-      const logits = this.decoderBias
-        ? tf.fused.matMul({ a: features, b: decoder, bias: this.decoderBias })
-        : tf.matMul(features, decoder);
-      return tf.reshape(logits, [batch, length, this.config.vocabSize]);
+      const logits = tiedDecoder(this.head.apply(hidden), this.decoderWeight!, this.decoderBias);
+      return { logits: tf.reshape(logits, [batch, length, this.config.vocabSize]) };
     }
     const classifierDropout = this.config.classifierDropout;
     if (this.task === 'sequence-classification') {
       const pooled = poolSequence(sequence, attentionMask, this.config.classifierPooling);
-      return this.classifier!.apply(dropout(this.head.apply(pooled), classifierDropout, training));
+      return {
+        logits: this.classifier!.apply(dropout(this.head.apply(pooled), classifierDropout, training)),
+      };
     }
     const logits = this.classifier!.apply(dropout(this.head.apply(hidden), classifierDropout, training));
-    return tf.reshape(logits, [batch, length, this.config.numLabels]);
-  }
-
-  parameters(): Map<string, tf.Variable> {
-    return new Map(this.params.variables);
-  }
-
-  dispose(): void {
-    this.params.dispose();
+    return { logits: tf.reshape(logits, [batch, length, this.config.numLabels]) };
   }
 }
 
