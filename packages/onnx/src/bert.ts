@@ -3,6 +3,7 @@ import type { GraphBuilder } from './graph.js';
 import {
   activation,
   addBias,
+  type EmitOptions,
   firstToken,
   fullAttention,
   layerNorm,
@@ -14,6 +15,7 @@ import {
   splitLast,
 } from './layers.js';
 import type { EncoderGraph, HeadInputs } from './model-graph.js';
+import { tokenLayout } from './unpad.js';
 import type { WeightReader } from './weights.js';
 
 function concat(parts: Float32Array[]): Float32Array {
@@ -71,7 +73,7 @@ export function bertEncoder(
   config: BertConfig,
   w: WeightReader,
   inputs: { inputIds: string; attentionMask: string; tokenTypeIds: string },
-  quantize: boolean,
+  { quantize, unpad }: EmitOptions,
 ): EncoderGraph {
   const H = config.hiddenSize;
   const I = config.intermediateSize;
@@ -109,6 +111,8 @@ export function bertEncoder(
     eps,
     'emb_ln',
   );
+  const layout = tokenLayout(g, inputs.attentionMask, unpad);
+  h = layout.toDense(h, H);
 
   const mask = maskAsInt32(g, inputs.attentionMask);
   for (let i = 0; i < config.numHiddenLayers; i++) {
@@ -119,16 +123,19 @@ export function bertEncoder(
       H,
     );
     const qkvBias = concat(['query', 'key', 'value'].map((n) => w.get(`${a}.self.${n}.bias`, [H])));
-    const qkv = matmul(g, h, qkvWeight, H, 3 * H, `${p}.qkv.weight`, quantize);
+    const qkv = layout.toPadded(matmul(g, h, qkvWeight, H, 3 * H, `${p}.qkv.weight`, quantize), 3 * H);
     const [q, k, v] = splitLast(g, qkv, 3, H) as [string, string, string];
-    const context = fullAttention(
-      g,
-      q,
-      k,
-      v,
-      mask,
-      config.numAttentionHeads,
-      g.initializer(`${p}.qkv.bias`, [3 * H], qkvBias),
+    const context = layout.toDense(
+      fullAttention(
+        g,
+        q,
+        k,
+        v,
+        mask,
+        config.numAttentionHeads,
+        g.initializer(`${p}.qkv.bias`, [3 * H], qkvBias),
+      ),
+      H,
     );
     const h1 = denseAddNorm(g, w, context, h, `${a}.output`, [H, H], eps, quantize);
     const inter = activation(
@@ -140,7 +147,7 @@ export function bertEncoder(
     );
     h = denseAddNorm(g, w, inter, h1, `${p}.output`, [I, H], eps, quantize);
   }
-  return { lastHiddenState: h };
+  return { lastHiddenState: layout.toPadded(h, H) };
 }
 
 /** `cls.predictions`: transform (dense, activation, LayerNorm), then the decoder tied to the word embeddings. */

@@ -30,6 +30,11 @@ export interface ExportOptions {
   task?: Task;
   /** int8 per-channel weights for the encoder's linear layers (heads stay float32). */
   quantize?: boolean;
+  /**
+   * Run the per-token layers on real tokens only, gathered out of the padded batch (default true); attention
+   * still sees each padded sequence. Padding rows of the outputs are then 0.
+   */
+  unpad?: boolean;
   /** Also output `last_hidden_state` when a head is exported (always output for `base`). Default true. */
   withHiddenState?: boolean;
 }
@@ -73,6 +78,7 @@ export function exportRandomEncoder(
 function buildGraph(config: EncoderConfig, w: WeightReader, options: ExportOptions): ExportedModel {
   const task = options.task ?? taskFromArchitectures(config);
   const quantize = options.quantize ?? false;
+  const emit = { quantize, unpad: options.unpad ?? true };
   const g = new GraphBuilder();
   const dims = ['batch', 'sequence'];
   const inputIds = g.input(INPUT_IDS, 'int64', dims);
@@ -84,13 +90,13 @@ function buildGraph(config: EncoderConfig, w: WeightReader, options: ExportOptio
   if (config.modelType === 'bert') {
     const tokenTypeIds = g.input(TOKEN_TYPE_IDS, 'int64', dims);
     inputNames.push(TOKEN_TYPE_IDS);
-    hidden = bertEncoder(g, config, w, { inputIds, attentionMask, tokenTypeIds }, quantize).lastHiddenState;
+    hidden = bertEncoder(g, config, w, { inputIds, attentionMask, tokenTypeIds }, emit).lastHiddenState;
     const head: HeadInputs = { hidden, attentionMask };
     if (task === 'masked-lm') logits = bertMaskedLmHead(g, config, w, head);
     if (task === 'sequence-classification') logits = bertSequenceHead(g, config, w, head);
     if (task === 'token-classification') logits = bertTokenHead(g, config, w, head);
   } else {
-    hidden = modernBertEncoder(g, config, w, { inputIds, attentionMask }, quantize).lastHiddenState;
+    hidden = modernBertEncoder(g, config, w, { inputIds, attentionMask }, emit).lastHiddenState;
     const head: HeadInputs = { hidden, attentionMask };
     if (task === 'masked-lm') logits = modernBertMaskedLmHead(g, config, w, head);
     if (task === 'sequence-classification') logits = modernBertSequenceHead(g, config, w, head);

@@ -13,6 +13,8 @@ export const MASK_FILL = -1e30;
 export interface EmitOptions {
   /** int8 weights with per-output-channel scales for the encoder's linear layers (dynamic activations). */
   quantize: boolean;
+  /** Run the dense layers on real tokens only (see unpad.ts). */
+  unpad: boolean;
 }
 
 /**

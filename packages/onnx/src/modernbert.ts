@@ -4,6 +4,7 @@ import { type GraphBuilder, MS_DOMAIN } from './graph.js';
 import {
   activation,
   addBias,
+  type EmitOptions,
   firstToken,
   fullAttention,
   layerNorm,
@@ -17,6 +18,7 @@ import {
 } from './layers.js';
 import type { EncoderGraph, HeadInputs } from './model-graph.js';
 import { ropeTables } from './rope.js';
+import { tokenLayout } from './unpad.js';
 import type { WeightReader } from './weights.js';
 
 /** Largest int64, the "to the end" bound of Slice. */
@@ -128,7 +130,7 @@ export function modernBertEncoder(
   config: ModernBertConfig,
   w: WeightReader,
   inputs: { inputIds: string; attentionMask: string },
-  quantize: boolean,
+  { quantize, unpad }: EmitOptions,
 ): EncoderGraph {
   const H = config.hiddenSize;
   const I = config.intermediateSize;
@@ -154,6 +156,8 @@ export function modernBertEncoder(
     eps,
     'embeddings.norm',
   );
+  const layout = tokenLayout(g, inputs.attentionMask, unpad);
+  residual = layout.toDense(residual, H);
   let normed = residual;
 
   const maskInt = maskAsInt32(g, inputs.attentionMask);
@@ -178,11 +182,14 @@ export function modernBertEncoder(
     const global = config.layerTypes[i] === 'full_attention';
     const theta = global ? config.globalRopeTheta : config.localRopeTheta;
     const [cos, sin] = ropeCaches(theta);
-    const qkv = addBias(
-      g,
-      project(g, w, normed, `${p}.attn.Wqkv.weight`, [H, 3 * H], quantize),
-      optionalBias(config.attentionBias, `${p}.attn.Wqkv.bias`, 3 * H),
-      `${p}.attn.Wqkv.bias`,
+    const qkv = layout.toPadded(
+      addBias(
+        g,
+        project(g, w, normed, `${p}.attn.Wqkv.weight`, [H, 3 * H], quantize),
+        optionalBias(config.attentionBias, `${p}.attn.Wqkv.bias`, 3 * H),
+        `${p}.attn.Wqkv.bias`,
+      ),
+      3 * H,
     );
     const rotate = (x: string) =>
       g.one('RotaryEmbedding', [x, position0, cos, sin], { interleaved: 0, num_heads: N }, MS_DOMAIN);
@@ -197,7 +204,7 @@ export function modernBertEncoder(
         halfWindow: Math.floor(config.localAttention / 2),
       });
     }
-    const attnOut = project(g, w, context, `${p}.attn.Wo.weight`, [H, H], quantize);
+    const attnOut = project(g, w, layout.toDense(context, H), `${p}.attn.Wo.weight`, [H, H], quantize);
     const afterAttn = skipLayerNorm(
       g,
       attnOut,
@@ -234,7 +241,7 @@ export function modernBertEncoder(
     residual = afterMlp.sum;
     normed = afterMlp.normed;
   }
-  return { lastHiddenState: normed };
+  return { lastHiddenState: layout.toPadded(normed, H) };
 }
 
 /** ModernBertPredictionHead: norm(act(dense(x))). */

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { exportEncoder, exportModelDir } from './export.js';
 import { OnnxSession, onnxRuntimeAvailable } from './runtime.js';
 import {
+  type ForwardReference,
   forwardReference,
   maxDiffRealTokens,
   modelDir,
@@ -68,6 +69,39 @@ function checkMlmRows(logits: Float32Array, seqLen: number, vocab: number, expec
   return rows.length;
 }
 
+async function checkPaddedBatches(
+  session: OnnxSession,
+  reference: ForwardReference,
+  byInput: Record<string, RefOutputs>,
+) {
+  for (const [inputName, expected] of Object.entries(byInput)) {
+    const input = reference.inputs[inputName] as RefInput;
+    const batch = feed(input);
+    const out = await session.run(batch);
+    const hidden = out['last_hidden_state'];
+    const H = expected.last_hidden_state.shape[2] as number;
+    expect(hidden?.dims).toEqual(expected.last_hidden_state.shape);
+    expect(
+      maxDiffRealTokens(hidden?.data ?? [], expected.last_hidden_state.data, batch.attentionMask, H),
+    ).toBeLessThan(TOLERANCE);
+    if (expected.logits !== undefined) {
+      const perToken = expected.logits.shape.length === 3;
+      const C = expected.logits.shape.at(-1) as number;
+      const mask = perToken ? batch.attentionMask : undefined;
+      expect(out['logits']?.dims).toEqual(expected.logits.shape);
+      expect(maxDiffRealTokens(out['logits']?.data ?? [], expected.logits.data, mask, C)).toBeLessThan(
+        TOLERANCE,
+      );
+    }
+    if (expected.mlm_plain_input !== undefined) {
+      const vocab = out['logits']?.dims[2] as number;
+      expect(
+        checkMlmRows(out['logits']?.data as Float32Array, batch.seqLen, vocab, expected),
+      ).toBeGreaterThan(0);
+    }
+  }
+}
+
 for (const family of ['bert', 'modernbert'] as const) {
   const reference = forwardReference(family);
   describe.skipIf(runtime !== true)(`${family}: ONNX Runtime matches transformers (eager, float32)`, () => {
@@ -75,32 +109,12 @@ for (const family of ['bert', 'modernbert'] as const) {
       if (entry.by_input === undefined) continue;
       const byInput = entry.by_input;
       it(`${checkpoint}: hidden states and logits within ${TOLERANCE} on real tokens, padded batches`, async () => {
-        const session = await open(await exportModelDir(modelDir(checkpoint)));
-        for (const [inputName, expected] of Object.entries(byInput)) {
-          const input = reference.inputs[inputName] as RefInput;
-          const batch = feed(input);
-          const out = await session.run(batch);
-          const hidden = out['last_hidden_state'];
-          const H = expected.last_hidden_state.shape[2] as number;
-          expect(hidden?.dims).toEqual(expected.last_hidden_state.shape);
-          expect(
-            maxDiffRealTokens(hidden?.data ?? [], expected.last_hidden_state.data, batch.attentionMask, H),
-          ).toBeLessThan(TOLERANCE);
-          if (expected.logits !== undefined) {
-            const perToken = expected.logits.shape.length === 3;
-            const C = expected.logits.shape.at(-1) as number;
-            const mask = perToken ? batch.attentionMask : undefined;
-            expect(out['logits']?.dims).toEqual(expected.logits.shape);
-            expect(maxDiffRealTokens(out['logits']?.data ?? [], expected.logits.data, mask, C)).toBeLessThan(
-              TOLERANCE,
-            );
-          }
-          if (expected.mlm_plain_input !== undefined) {
-            const vocab = out['logits']?.dims[2] as number;
-            expect(
-              checkMlmRows(out['logits']?.data as Float32Array, batch.seqLen, vocab, expected),
-            ).toBeGreaterThan(0);
-          }
+        for (const unpad of [true, false]) {
+          await checkPaddedBatches(
+            await open(await exportModelDir(modelDir(checkpoint), { unpad })),
+            reference,
+            byInput,
+          );
         }
       });
 
