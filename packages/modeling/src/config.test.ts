@@ -35,6 +35,29 @@ describe('parseConfig', () => {
     expect(config.modelType).toBe('bert');
   });
 
+  it('reads a 2019 BERT config without model_type or architectures (Bio_ClinicalBERT) as BERT', () => {
+    const bioClinicalBert = {
+      attention_probs_dropout_prob: 0.1,
+      hidden_act: 'gelu',
+      hidden_dropout_prob: 0.1,
+      hidden_size: 768,
+      initializer_range: 0.02,
+      intermediate_size: 3072,
+      max_position_embeddings: 512,
+      num_attention_heads: 12,
+      num_hidden_layers: 12,
+      type_vocab_size: 2,
+      vocab_size: 28996,
+    };
+    const config = parseConfig(bioClinicalBert, 'models--emilyalsentzer--Bio_ClinicalBERT/config.json');
+    expect(config).toMatchObject({
+      modelType: 'bert',
+      padTokenId: 0,
+      layerNormEps: 1e-12,
+      hiddenAct: 'gelu',
+    });
+  });
+
   it.each([
     [{ model_type: 'roberta' }, /model_type "roberta" is not implemented/],
     [{ hidden_activation: 'quick_gelu' }, /activation "quick_gelu" is not implemented/],

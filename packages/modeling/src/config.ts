@@ -322,7 +322,8 @@ function parseModernBert(reader: ConfigReader): ModernBertConfig {
 
 /**
  * `model_type` as `transformers.AutoConfig` resolves it: the field, else the architecture class name, else the
- * longest known type name contained in the model path.
+ * longest known type name contained in the model path; a config with BERT's own keys (type_vocab_size, hidden_act)
+ * and nothing else to go by is BERT.
  */
 function resolveModelType(raw: Record<string, unknown>, source: string): string {
   if (typeof raw['model_type'] === 'string') return raw['model_type'];
@@ -333,6 +334,8 @@ function resolveModelType(raw: Record<string, unknown>, source: string): string 
     .sort((a, b) => b.length - a.length)
     .find((t) => source.includes(t));
   if (byPath) return byPath;
+  // 2019-era BERT configs (Bio_ClinicalBERT's) carry neither field; their keys are BertConfig's own.
+  if ('type_vocab_size' in raw && 'hidden_act' in raw) return 'bert';
   throw new ModelConfigError('config.json has no "model_type" and no architecture bcmb recognises', {
     file: source,
     hint: 'Add "model_type": "bert" or "modernbert"',
