@@ -105,3 +105,34 @@ export function batchIndices(order: readonly number[], size: number): number[][]
   for (let start = 0; start < order.length; start += size) batches.push(order.slice(start, start + size));
   return batches;
 }
+
+/** A slice of a batch run through the model on its own, and its share of the batch's mean loss. */
+export interface MicroBatch {
+  examples: EncodedExample[];
+  share: number;
+}
+
+function lossTerms(example: EncodedExample, kind: LabelKind): number {
+  return kind === 'token' ? (example.label as number[]).filter((l) => l !== IGNORE_LABEL).length : 1;
+}
+
+/**
+ * Splits a batch into slices of at most `size` examples whose weighted losses add up to the batch's loss: the
+ * losses are means over examples (sequence tasks) or over labelled tokens (token tasks), so each slice weighs by
+ * its share of those. Gradients add up the same way, which bounds the memory of a backward pass by the slice.
+ */
+export function microBatches(
+  examples: readonly EncodedExample[],
+  size: number,
+  kind: LabelKind,
+): MicroBatch[] {
+  const total = examples.reduce((sum, e) => sum + lossTerms(e, kind), 0);
+  const slices: MicroBatch[] = [];
+  for (let start = 0; start < examples.length; start += size) {
+    const slice = examples.slice(start, start + size);
+    const terms = slice.reduce((sum, e) => sum + lossTerms(e, kind), 0);
+    // A token slice without a labelled token has no loss term (its mean would be NaN): leave it out.
+    if (terms > 0) slices.push({ examples: slice, share: terms / total });
+  }
+  return slices;
+}

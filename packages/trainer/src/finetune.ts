@@ -33,6 +33,8 @@ export interface FinetuneOptions {
   seed?: number;
   batchSize?: number;
   accumulationSteps?: number;
+  /** Examples per forward/backward pass; default the whole batch (see TrainingArguments.microBatchSize). */
+  microBatchSize?: number;
   warmupRatio?: number;
   warmupSteps?: number;
   /** The task's raw files; default `data/raw/<task>` under the working directory. */
@@ -194,6 +196,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       seed: run.seed,
       batchSize: run.batchSize,
       accumulationSteps: run.accumulationSteps,
+      ...(options.microBatchSize ? { microBatchSize: options.microBatchSize } : {}),
       warmupRatio: options.warmupRatio ?? 0,
       warmupSteps: options.warmupSteps ?? 0,
       metricForBestModel: bestMetricFor(kind),

@@ -8,16 +8,28 @@ export interface LossAndGradients {
   grads: Map<string, tf.Tensor>;
 }
 
+export interface LossWeighting {
+  /** This micro-batch's share of its batch's loss (see `microBatches`); 1 for a whole batch. */
+  share?: number;
+  /** Divides the loss, as the Trainer divides by gradient_accumulation_steps. */
+  divisor?: number;
+}
+
 /**
- * Loss and gradients of one batch in training mode. `lossScale` divides the loss before differentiation, as the
- * Trainer divides by gradient_accumulation_steps; the returned loss is the scaled one.
+ * Loss and gradients of one batch in training mode, of the loss × share / divisor; the returned loss is that
+ * weighted one.
  */
-export function lossAndGradients(model: EncoderModel, batch: Batch, lossScale = 1): LossAndGradients {
+export function lossAndGradients(
+  model: EncoderModel,
+  batch: Batch,
+  { share = 1, divisor = 1 }: LossWeighting = {},
+): LossAndGradients {
   const parameters = model.parameters();
   const nameOf = new Map([...parameters].map(([name, variable]) => [variable.name, name]));
   const { value, grads } = tf.variableGrads(() => {
     const output = model.forward(batch, { training: true });
-    return lossScale === 1 ? output.loss! : tf.div(output.loss!, lossScale);
+    const shared: tf.Scalar = share === 1 ? output.loss! : tf.mul(output.loss!, share);
+    return divisor === 1 ? shared : tf.div(shared, divisor);
   }, [...parameters.values()]);
   const loss = value.dataSync()[0]!;
   value.dispose();

@@ -30,6 +30,8 @@ export {
   type EncodedExample,
   IGNORE_LABEL,
   type LabelKind,
+  type MicroBatch,
+  microBatches,
 } from './collate.js';
 export { DEMO_HYPERPARAMETERS, type DemoAssets, demoAssets } from './demo.js';
 export { type EncodeOptions, encodeExamples, labelKindOf, type RawExample } from './encode.js';
@@ -51,7 +53,7 @@ export {
   modelBaseName,
   researchBaseName,
 } from './finetune.js';
-export { type LossAndGradients, lossAndGradients } from './gradients.js';
+export { type LossAndGradients, type LossWeighting, lossAndGradients } from './gradients.js';
 export type { LogEntry } from './log.js';
 export {
   ADAM_BETA1,

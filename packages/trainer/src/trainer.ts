@@ -11,7 +11,14 @@ import {
   saveCheckpoint,
   type TrainerState,
 } from './checkpoint.js';
-import { batchIndices, collate, disposeBatch, type EncodedExample, type LabelKind } from './collate.js';
+import {
+  batchIndices,
+  collate,
+  disposeBatch,
+  type EncodedExample,
+  type LabelKind,
+  microBatches,
+} from './collate.js';
 import { TrainingError } from './errors.js';
 import { type ComputeMetrics, evaluateModel } from './evaluation.js';
 import { accumulate, disposeGrads, lossAndGradients } from './gradients.js';
@@ -29,6 +36,11 @@ export interface TrainingArguments {
   /** Per-device train and eval batch size (the research code uses one value for both). */
   batchSize: number;
   accumulationSteps: number;
+  /**
+   * Examples per forward/backward pass (bcmb's addition, default: the whole batch). Smaller slices give the same
+   * update with less memory; only the dropout draws differ.
+   */
+  microBatchSize?: number;
   seed: number;
   warmupRatio: number;
   warmupSteps: number;
@@ -155,26 +167,31 @@ export class Trainer {
             hint: 'Run again with resume to continue from the last checkpoint',
           });
         }
-        const batch = collate(
-          batches[b]!.map((i) => this.options.train[i]!),
-          this.options.padTokenId,
-          this.options.kind,
-        );
-        const step = withMathRandom(seededRandom(args.seed, 'dropout', epoch, b), () =>
-          lossAndGradients(this.options.model, batch, args.accumulationSteps),
-        );
-        disposeBatch(batch);
-        if (!Number.isFinite(step.loss)) {
-          disposeGrads(step.grads);
-          if (accumulated) disposeGrads(accumulated);
-          throw new TrainingError(`training loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1}`, {
-            hint: 'Lower --lr, or check the labels of the task',
-          });
+        const examples = batches[b]!.map((i) => this.options.train[i]!);
+        const slices = microBatches(examples, args.microBatchSize ?? args.batchSize, this.options.kind);
+        for (let m = 0; m < slices.length; m++) {
+          const { examples: sliceExamples, share } = slices[m]!;
+          const batch = collate(sliceExamples, this.options.padTokenId, this.options.kind);
+          const step = withMathRandom(seededRandom(args.seed, 'dropout', epoch, b, m), () =>
+            lossAndGradients(this.options.model, batch, { share, divisor: args.accumulationSteps }),
+          );
+          disposeBatch(batch);
+          if (!Number.isFinite(step.loss)) {
+            disposeGrads(step.grads);
+            if (accumulated) disposeGrads(accumulated);
+            throw new TrainingError(
+              `training loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1}`,
+              {
+                hint: 'Lower --lr, or check the labels of the task',
+              },
+            );
+          }
+          updateLoss += step.loss;
+          accumulated = accumulate(accumulated, step.grads);
         }
-        updateLoss += step.loss;
-        accumulated = accumulate(accumulated, step.grads);
         const syncStep = (b + 1) % args.accumulationSteps === 0 || b + 1 === batches.length;
-        if (!syncStep) continue;
+        // A token batch without any labelled token has no loss and no update (transformers would step on NaN).
+        if (!syncStep || accumulated === null) continue;
         const clipped = clipGradNorm(accumulated, args.maxGradNorm);
         disposeGrads(accumulated);
         accumulated = null;
@@ -327,9 +344,17 @@ export class Trainer {
 }
 
 function validate(args: TrainingArguments, options: TrainerOptions): void {
-  for (const key of ['epochs', 'batchSize', 'accumulationSteps', 'loggingSteps', 'saveTotalLimit'] as const) {
-    if (!Number.isInteger(args[key]) || args[key] < 1) {
-      throw new TrainingError(`${key} must be a positive integer, got ${args[key]}`);
+  const counts = { ...args, microBatchSize: args.microBatchSize ?? args.batchSize };
+  for (const key of [
+    'epochs',
+    'batchSize',
+    'microBatchSize',
+    'accumulationSteps',
+    'loggingSteps',
+    'saveTotalLimit',
+  ] as const) {
+    if (!Number.isInteger(counts[key]) || counts[key] < 1) {
+      throw new TrainingError(`${key} must be a positive integer, got ${counts[key]}`);
     }
   }
   if (options.train.length === 0) throw new TrainingError('the training split is empty');

@@ -49,6 +49,8 @@ const trainingFlags = (outputDir: string) => [
   '4',
   '--accumulation_steps',
   '2',
+  '--micro_batch_size',
+  '2',
 ];
 
 beforeAll(async () => {

@@ -16,6 +16,7 @@ export interface FinetuneFlags {
   seed: number;
   batchSize: number;
   accumulationSteps: number;
+  microBatchSize?: number;
   warmupRatio: number;
   warmupSteps: number;
   dataDir?: string;
@@ -43,6 +44,7 @@ function integer(value: string): number {
 const UNDERSCORE_SPELLINGS = {
   batchSize: '--batch_size <n>',
   accumulationSteps: '--accumulation_steps <n>',
+  microBatchSize: '--micro_batch_size <n>',
   warmupRatio: '--warmup_ratio <ratio>',
   warmupSteps: '--warmup_steps <n>',
   dataDir: '--data_dir <dir>',
@@ -66,6 +68,11 @@ export function addResearchOptions(command: Command): Command {
       positiveInteger,
       defaults.accumulationSteps,
     )
+    .option(
+      '--micro-batch-size <n>',
+      'examples per forward/backward pass: same updates, less memory (default: the batch size)',
+      positiveInteger,
+    )
     .option('--warmup-ratio <ratio>', 'share of steps with linear warm-up', nonNegativeNumber, 0)
     .option('--warmup-steps <n>', 'warm-up steps (wins over --warmup-ratio)', nonNegativeInteger, 0)
     .option('--data-dir <dir>', "folder with the task's raw files (default data/raw/<task>)")
@@ -82,6 +89,7 @@ export function addResearchOptions(command: Command): Command {
   const parsers: Record<keyof typeof UNDERSCORE_SPELLINGS, ((v: string) => number) | undefined> = {
     batchSize: positiveInteger,
     accumulationSteps: positiveInteger,
+    microBatchSize: positiveInteger,
     warmupRatio: nonNegativeNumber,
     warmupSteps: nonNegativeInteger,
     dataDir: undefined,
@@ -134,6 +142,7 @@ async function runFinetune(raw: FinetuneFlags): Promise<void> {
     outputDir: flags.outputDir,
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
     ...(flags.maxLength ? { maxLength: flags.maxLength } : {}),
+    ...(flags.microBatchSize ? { microBatchSize: flags.microBatchSize } : {}),
     ...(flags.resume ? { resume: true } : {}),
   });
   process.stdout.write(`Test set evaluation: ${JSON.stringify(result.testResults)}\n`);

@@ -22,6 +22,7 @@ export function finetuneArgs(flags: Omit<FinetuneFlags, 'seed'>, seed: number): 
   if (flags.dataDir) args.push('--data-dir', flags.dataDir);
   if (flags.backend) args.push('--backend', flags.backend);
   if (flags.maxLength) args.push('--max-length', String(flags.maxLength));
+  if (flags.microBatchSize) args.push('--micro-batch-size', String(flags.microBatchSize));
   if (flags.resume) args.push('--resume');
   return args;
 }
