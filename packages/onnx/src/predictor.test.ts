@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SequencePrediction, TokenPrediction } from './decode.js';
 import { type Prediction, Predictor } from './predictor.js';
@@ -93,5 +94,20 @@ describe.skipIf(runtime !== true)('Predictor', () => {
     expect(cut?.truncated).toBe(true);
     // 6 tokens = [CLS] + 4 word pieces + [SEP].
     expect(cut?.words.length).toBeLessThanOrEqual(4);
+  });
+
+  it('the tfjs engine leaves no tensor behind across calls', async () => {
+    const dir = tinyClassifierDir('tiny-bert-tokcls');
+    dirs.push(dir);
+    const predictor = await Predictor.load(dir, { engine: 'tfjs' });
+    try {
+      await predictor.predict(TEXTS);
+      const after = tf.memory().numTensors;
+      await predictor.predict(TEXTS);
+      await predictor.predict(TEXTS.slice(1));
+      expect(tf.memory().numTensors).toBe(after);
+    } finally {
+      await predictor.dispose();
+    }
   });
 });
