@@ -31,6 +31,7 @@ export interface ReportMeta {
   seed: number;
 }
 
+/** Call before the run: the load average tells whether other work competed for the CPU. */
 export function describeHost(): ReportMeta['host'] {
   const cores = cpus();
   return {
@@ -38,6 +39,7 @@ export function describeHost(): ReportMeta['host'] {
     cores: cores.length,
     platform: platform(),
     node: process.version,
+    loadAverage: Number(loadavg()[0]!.toFixed(2)),
   };
 }
 

@@ -52,6 +52,15 @@ async function runSpeed(options: SpeedOptions): Promise<void> {
   const targets: BenchmarkTarget[] = [];
   for (const model of options.model) targets.push(await resolveTarget(model));
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  // Taken before the run: the load average says whether other work competed for the CPU.
+  const meta = {
+    command: commandLine(),
+    createdAt: new Date().toISOString(),
+    host: describeHost(),
+    samples: options.samples,
+    iters: options.iters,
+    seed: options.seed,
+  };
 
   const results: ModelEngineResult[] = [];
   for (const target of targets) {
@@ -76,14 +85,6 @@ async function runSpeed(options: SpeedOptions): Promise<void> {
       );
     }
   }
-  const meta = {
-    command: commandLine(),
-    createdAt: new Date().toISOString(),
-    host: describeHost(),
-    samples: options.samples,
-    iters: options.iters,
-    seed: options.seed,
-  };
   const written = await writeSpeedReport(options.outputDir, results, meta);
   process.stdout.write(markdownReport(results, meta));
   log(`Wrote ${[...written.resultFiles, written.summary, written.markdown, written.chart].join(', ')}`);
