@@ -57,7 +57,10 @@ describe('bcmb speed on bad input: one clear line and a non-zero exit', () => {
       ['-m', 'TINY', '--engine', 'tfjs-node'],
       /^bcmb: Engine tfjs-node is not available: @tensorflow\/tfjs-node is not installed/,
     ],
-    [['-m', 'TINY', '--engine', 'onnx'], /^bcmb: Unknown engine "onnx"\. Choose from all, tfjs, /],
+    [
+      ['-m', 'TINY', '--engine', 'tensorrt'],
+      /^bcmb: Unknown engine "tensorrt"\. Choose from all, tfjs, .*onnx/,
+    ],
     [['-m', 'TINY', '--samples', '0'], /argument '0' is invalid\. Expected a whole number of at least 1\./],
     [[], /required option '-m, --model <dir\|hub id>' not specified/],
   ])('bcmb speed %j', (args, message) => {

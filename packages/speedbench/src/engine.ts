@@ -25,8 +25,6 @@ export interface InferenceEngine {
   load(modelDir: string): Promise<LoadedModel>;
 }
 
-type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
 /**
  * How the benchmark reaches an engine. Engines are built inside child processes (one per batch-size
  * attempt and per timing run, so an out-of-memory cannot poison the next), so a registration names a
@@ -43,8 +41,8 @@ export interface EngineRegistration {
   module: string;
   /** Named export of `module`: `(options) => InferenceEngine | Promise<InferenceEngine>`. */
   factory: string;
-  /** Passed to the factory; must survive structured cloning. */
-  options?: JsonValue;
+  /** Passed to the factory in the child process, so it must survive structured cloning (plain data). */
+  options?: unknown;
   /** Extra Node flags for the child (e.g. a larger heap). */
   execArgv?: string[];
   /** Whether the engine can run here; a string says why not (e.g. the package is not installed). */

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { resolveModel } from '@bcmb/hub';
+import { onnxEngineRegistrations } from '@bcmb/onnx';
 import {
   type BenchmarkTarget,
   benchmarkModel,
@@ -12,6 +13,7 @@ import {
   type ModelEngineResult,
   markdownReport,
   readModelInfo,
+  registerEngine,
   selectEngines,
   WORKLOAD_NAMES,
   workloadSpec,
@@ -46,8 +48,14 @@ function commandLine(): string {
   return ['bcmb', ...process.argv.slice(2)].map(quote).join(' ');
 }
 
+/** Engines beyond speedbench's built-in tfjs ones; each is offered only where it can run. */
+function registerExtraEngines(): void {
+  for (const registration of onnxEngineRegistrations()) registerEngine(registration);
+}
+
 async function runSpeed(options: SpeedOptions): Promise<void> {
   for (const name of options.datasets ?? []) workloadSpec(name);
+  registerExtraEngines();
   const engines = await selectEngines(options.engine ?? ['tfjs']);
   const targets: BenchmarkTarget[] = [];
   for (const model of options.model) targets.push(await resolveTarget(model));
