@@ -17,6 +17,16 @@ export interface WeightSource {
   take(name: string): { shape: number[]; data: Float32Array } | undefined;
 }
 
+/** Process-wide, so two copies of this module (ESM and CJS builds) never hand out the same variable scope. */
+const SCOPE_COUNTER = Symbol.for('@bcmb/modeling/parameter-sets');
+
+function nextScope(): string {
+  const registry = globalThis as unknown as Record<symbol, number | undefined>;
+  const id = registry[SCOPE_COUNTER] ?? 0;
+  registry[SCOPE_COUNTER] = id + 1;
+  return `m${id}`;
+}
+
 /**
  * The trainable parameters of one model, keyed by their `transformers` weight name. Linear weights are held
  * transposed, as [in, out] kernels (PyTorch stores [out, in]): a plain A·W product is the fast GEMM on every
@@ -28,6 +38,9 @@ export class ParameterSet {
   readonly transposed = new Set<string>();
   /** Names the checkpoint did not provide, which were initialised. */
   readonly initialized: string[] = [];
+
+  /** Variable names are `m<id>/<transformers name>`: tfjs wants them unique per process, several models may coexist. */
+  private readonly scope = nextScope();
 
   constructor(private readonly source?: WeightSource) {}
 
@@ -51,7 +64,7 @@ export class ParameterSet {
       }
       return transpose ? tf.transpose(tensor) : tensor;
     });
-    const variable = tf.variable(value, true);
+    const variable = tf.variable(value, true, `${this.scope}/${name}`);
     value.dispose();
     if (transpose) this.transposed.add(name);
     this.variables.set(name, variable);
