@@ -18,6 +18,8 @@ export interface AttentionOptions {
   mask: tf.Tensor;
   /** Sliding-window attention computed block by block: the half window (local_attention / 2). */
   window?: number;
+  /** Batched path: cap on the score elements held at once (default MAX_SCORE_ELEMENTS). */
+  maxScoreElements?: number;
   /** ModernBERT: rotary tables, with the head_dim^-0.5 scale folded into the q slots. */
   rope?: QkvRope;
   dropoutRate: number;
@@ -67,19 +69,43 @@ function usePerHeadGemm(): boolean {
   return tf.getBackend() === 'wasm';
 }
 
+/**
+ * Largest score tensor (B·heads·rows·L elements) the batched path materialises at once: 2^26 floats, 256 MB. Longer
+ * inputs (global layers at thousands of tokens) run in chunks of query rows with the same result.
+ */
+export const MAX_SCORE_ELEMENTS = 2 ** 26;
+
 function batchedAttention(heads: tf.Tensor4D, options: AttentionOptions): tf.Tensor4D {
   const [batch, slots, length, headDim] = heads.shape;
   const numHeads = slots / 3;
-  const flat: [number, number, number] = [batch * numHeads, length, headDim];
-  const [q, k, v] = tf.split(heads, 3, 1).map((t) => tf.reshape(t, flat) as tf.Tensor3D) as [
-    tf.Tensor3D,
-    tf.Tensor3D,
-    tf.Tensor3D,
-  ];
-  const scores = tf.reshape(tf.matMul(q, k, false, true), [batch, numHeads, length, length]);
-  const probs = dropout(tf.softmax(tf.add(scores, options.mask)), options.dropoutRate, options.training);
-  const context = tf.matMul(tf.reshape(probs, [batch * numHeads, length, length]) as tf.Tensor3D, v);
-  return tf.reshape(context, [batch, numHeads, length, headDim]);
+  const [q, k, v] = tf.split(heads, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  const budget = options.maxScoreElements ?? MAX_SCORE_ELEMENTS;
+  const rowsPerChunk = Math.max(1, Math.floor(budget / (batch * numHeads * length)));
+  const flat = (x: tf.Tensor, rows: number) =>
+    tf.reshape(x, [batch * numHeads, rows, headDim]) as tf.Tensor3D;
+  const keys = flat(k, length);
+  const values = flat(v, length);
+  const chunks: tf.Tensor4D[] = [];
+  for (let start = 0; start < length; start += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, length - start);
+    chunks.push(
+      tf.tidy(() => {
+        const queries = flat(tf.slice(q, [0, 0, start, 0], [batch, numHeads, rows, headDim]), rows);
+        const maskRows = options.mask.shape[2] === 1 ? options.mask : rowSlice(options.mask, start, rows);
+        const scores = tf.reshape(tf.matMul(queries, keys, false, true), [batch, numHeads, rows, length]);
+        const probs = dropout(tf.softmax(tf.add(scores, maskRows)), options.dropoutRate, options.training);
+        const context = tf.matMul(tf.reshape(probs, [batch * numHeads, rows, length]) as tf.Tensor3D, values);
+        return tf.reshape(context, [batch, numHeads, rows, headDim]) as tf.Tensor4D;
+      }),
+    );
+  }
+  return chunks.length === 1 ? chunks[0]! : (tf.concat(chunks, 2) as tf.Tensor4D);
+}
+
+/** Rows [start, start + rows) of a [B, 1, L, L] mask. */
+function rowSlice(mask: tf.Tensor, start: number, rows: number): tf.Tensor {
+  const [batch, one, , length] = mask.shape as [number, number, number, number];
+  return tf.slice(mask, [0, 0, start, 0], [batch, one, rows, length]);
 }
 
 /**
