@@ -335,7 +335,12 @@ describe('interrupted downloads', () => {
     const from = hub.requests.length;
     const model = await resolveModel(MODERNBERT, online());
     const transfers = hub.since(from).filter((request) => request.path === `/cdn/${digest}`);
-    expect(transfers.map((request) => request.range)).toEqual([undefined, `bytes=${half}-`]);
+    // The socket is destroyed after `half` bytes; how many of them reach the client before the reset varies.
+    expect(transfers).toHaveLength(2);
+    expect(transfers[0]?.range).toBeUndefined();
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(transfers[1]?.range ?? '')?.[1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(half);
     expect((await readFile(join(model.dir, 'model.safetensors'))).equals(weights)).toBe(true);
     expect(existsSync(join(repoFolder(MODERNBERT), 'blobs', `${digest}.incomplete`))).toBe(false);
   });
