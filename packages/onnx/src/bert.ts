@@ -4,6 +4,7 @@ import {
   activation,
   addBias,
   type EmitOptions,
+  embeddingTable,
   firstToken,
   fullAttention,
   layerNorm,
@@ -79,28 +80,15 @@ export function bertEncoder(
   const I = config.intermediateSize;
   const eps = config.layerNormEps;
   const e = 'embeddings';
-  const words = g.one('Gather', [
-    g.initializer(
-      'word_embeddings',
-      [config.vocabSize, H],
-      w.get(`${e}.word_embeddings.weight`, [config.vocabSize, H]),
-    ),
-    inputs.inputIds,
-  ]);
+  const table = (name: string, rows: number) => embeddingTable(g, w, `${e}.${name}.weight`, rows, H);
+  const words = g.one('Gather', [table('word_embeddings', config.vocabSize), inputs.inputIds]);
+  const types = g.one('Gather', [table('token_type_embeddings', config.typeVocabSize), inputs.tokenTypeIds]);
   const seqLen = g.one('Shape', [inputs.inputIds], { start: 1, end: 2 });
-  const positionTable = g.initializer(
-    'position_embeddings',
-    [config.maxPositionEmbeddings, H],
-    w.get(`${e}.position_embeddings.weight`, [config.maxPositionEmbeddings, H]),
-  );
-  const positions = g.one('Slice', [positionTable, g.constInt64([0]), seqLen, g.constInt64([0])]);
-  const types = g.one('Gather', [
-    g.initializer(
-      'token_type_embeddings',
-      [config.typeVocabSize, H],
-      w.get(`${e}.token_type_embeddings.weight`, [config.typeVocabSize, H]),
-    ),
-    inputs.tokenTypeIds,
+  const positions = g.one('Slice', [
+    table('position_embeddings', config.maxPositionEmbeddings),
+    g.constInt64([0]),
+    seqLen,
+    g.constInt64([0]),
   ]);
   const summed = g.one('Add', [g.one('Add', [words, types]), positions]);
   let h = layerNorm(

@@ -51,6 +51,17 @@ export function project(
   return matmul(g, x, w.linearWeight(name, inDim, outDim, backbone), inDim, outDim, name, quantize);
 }
 
+/** A `[rows, width]` embedding table of the checkpoint as an initializer (the left input of Gather). */
+export function embeddingTable(
+  g: GraphBuilder,
+  w: WeightReader,
+  name: string,
+  rows: number,
+  width: number,
+): string {
+  return g.initializer(name, [rows, width], w.get(name, [rows, width]));
+}
+
 export function addBias(g: GraphBuilder, x: string, bias: Float32Array | undefined, hint: string): string {
   if (bias === undefined) return x;
   return g.one('Add', [x, g.initializer(hint, [bias.length], bias)]);

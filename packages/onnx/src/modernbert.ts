@@ -5,6 +5,7 @@ import {
   activation,
   addBias,
   type EmitOptions,
+  embeddingTable,
   firstToken,
   fullAttention,
   layerNorm,
@@ -141,11 +142,7 @@ export function modernBertEncoder(
   const optionalBias = (has: boolean, name: string, size: number) => (has ? w.get(name, [size]) : undefined);
 
   const embeddings = g.one('Gather', [
-    g.initializer(
-      'tok_embeddings',
-      [config.vocabSize, H],
-      w.get('embeddings.tok_embeddings.weight', [config.vocabSize, H]),
-    ),
+    embeddingTable(g, w, 'embeddings.tok_embeddings.weight', config.vocabSize, H),
     inputs.inputIds,
   ]);
   let residual = layerNorm(
