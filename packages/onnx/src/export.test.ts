@@ -7,7 +7,7 @@ import { OnnxExportError } from './errors.js';
 import { type ExportedModel, exportEncoder, exportModelDir, saveOnnx } from './export.js';
 import { MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } from './graph.js';
 import { quantizePerChannel } from './quantize.js';
-import { OnnxSession, onnxRuntimeAvailable } from './runtime.js';
+import { OnnxSession, onnxRuntimeAvailable, type SessionOptions } from './runtime.js';
 import { forwardReference, modelDir, type RefInput } from './testing/fixtures.js';
 
 const runtime = await onnxRuntimeAvailable();
@@ -20,10 +20,14 @@ const dims = (value: { type?: unknown } | undefined) =>
     (d) => d.dimParam || Number(d.dimValue),
   );
 
-async function sessionOutputs(model: ExportedModel | string, family: 'bert' | 'modernbert') {
+async function sessionOutputs(
+  model: ExportedModel | string,
+  family: 'bert' | 'modernbert',
+  options: SessionOptions = {},
+) {
   const input = forwardReference(family).inputs['batch_a'] as RefInput;
   const [batchSize, seqLen] = input.input_ids.shape as [number, number];
-  const session = await OnnxSession.create(model);
+  const session = await OnnxSession.create(model, options);
   try {
     const out = await session.run({
       inputIds: input.input_ids.data,
@@ -31,7 +35,7 @@ async function sessionOutputs(model: ExportedModel | string, family: 'bert' | 'm
       batchSize,
       seqLen,
     });
-    return { out, mask: input.attention_mask.data };
+    return { out, mask: input.attention_mask.data, device: session.device };
   } finally {
     await session.release();
   }
@@ -144,5 +148,15 @@ describe.skipIf(runtime !== true)('running exports', () => {
       }
       expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(0.99);
     });
+  });
+
+  it('device "auto" runs on CUDA when its provider loads and falls back to the CPU otherwise', async () => {
+    const exported = await exportModelDir(modelDir('tiny-bert-seqcls'));
+    const cpu = await sessionOutputs(exported, 'bert');
+    const auto = await sessionOutputs(exported, 'bert', { device: 'auto', threads: 1 });
+    expect(['cpu', 'cuda']).toContain(auto.device);
+    const a = cpu.out['logits']?.data ?? [];
+    const b = auto.out['logits']?.data ?? [];
+    expect(Math.max(...Array.from(a, (x, i) => Math.abs(x - (b[i] as number))))).toBeLessThan(1e-4);
   });
 });
