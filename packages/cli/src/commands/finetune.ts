@@ -1,13 +1,11 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { resolveModel } from '@bcmb/hub';
 import { BACKEND_PREFERENCE, type BackendName, initBackend } from '@bcmb/modeling';
 import { DEFAULT_TRAINING_ARGUMENTS, finetune } from '@bcmb/trainer';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { addHubOptions, type HubFlags, resolveModelFlag } from '../model-source.js';
 import { nonNegativeInteger, positiveInteger } from '../options.js';
 
 /** The flags of research main.py (plus bcmb's), as commander parses them. */
-export interface FinetuneFlags {
+export interface FinetuneFlags extends HubFlags {
   dataset: string;
   model: string;
   lr: number;
@@ -86,6 +84,7 @@ export function addResearchOptions(command: Command): Command {
       positiveInteger,
     )
     .option('--resume', 'continue from the newest checkpoint of the same run');
+  addHubOptions(command);
   const parsers: Record<keyof typeof UNDERSCORE_SPELLINGS, ((v: string) => number) | undefined> = {
     batchSize: positiveInteger,
     accumulationSteps: positiveInteger,
@@ -115,12 +114,6 @@ export function researchFlags<T extends object>(raw: T): T {
   return flags as T;
 }
 
-/** A local folder as is; anything else is a hub id resolved through the Hugging Face cache. */
-export async function resolveModelDir(model: string): Promise<string> {
-  const isDir = (await stat(model).catch(() => undefined))?.isDirectory() === true;
-  return isDir ? resolve(model) : (await resolveModel(model)).dir;
-}
-
 async function runFinetune(raw: FinetuneFlags): Promise<void> {
   const flags = researchFlags(raw);
   await initBackend({
@@ -130,7 +123,7 @@ async function runFinetune(raw: FinetuneFlags): Promise<void> {
   const result = await finetune({
     dataset: flags.dataset,
     model: flags.model,
-    modelDir: await resolveModelDir(flags.model),
+    modelDir: (await resolveModelFlag(flags.model, flags)).dir,
     lr: flags.lr,
     wd: flags.wd,
     epochs: flags.epochs,

@@ -1,6 +1,4 @@
-import { stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
-import { resolveModel } from '@bcmb/hub';
+import { basename } from 'node:path';
 import { onnxEngineRegistrations } from '@bcmb/onnx';
 import {
   type BenchmarkTarget,
@@ -20,9 +18,10 @@ import {
   writeSpeedReport,
 } from '@bcmb/speedbench';
 import { Command } from 'commander';
+import { addHubOptions, type HubFlags, resolveModelFlag } from '../model-source.js';
 import { list, nonNegativeInteger, positiveInteger } from '../options.js';
 
-interface SpeedOptions {
+interface SpeedOptions extends HubFlags {
   model: string[];
   engine?: string[];
   datasets?: string[];
@@ -37,10 +36,9 @@ interface SpeedOptions {
 }
 
 /** A local directory as is (config-only ones run with random weights); anything else goes through the hub cache. */
-async function resolveTarget(model: string): Promise<BenchmarkTarget> {
-  const isDir = (await stat(model).catch(() => undefined))?.isDirectory() === true;
-  const dir = isDir ? resolve(model) : (await resolveModel(model)).dir;
-  return { label: isDir ? basename(dir) : model, info: await readModelInfo(dir) };
+async function resolveTarget(model: string, flags: HubFlags): Promise<BenchmarkTarget> {
+  const { dir, local } = await resolveModelFlag(model, flags);
+  return { label: local ? basename(dir) : model, info: await readModelInfo(dir) };
 }
 
 function commandLine(): string {
@@ -58,7 +56,7 @@ async function runSpeed(options: SpeedOptions): Promise<void> {
   registerExtraEngines();
   const engines = await selectEngines(options.engine ?? ['tfjs']);
   const targets: BenchmarkTarget[] = [];
-  for (const model of options.model) targets.push(await resolveTarget(model));
+  for (const model of options.model) targets.push(await resolveTarget(model, options));
   const log = (line: string) => process.stderr.write(`${line}\n`);
   // Taken before the run: the load average says whether other work competed for the CPU.
   const meta = {
@@ -101,7 +99,7 @@ async function runSpeed(options: SpeedOptions): Promise<void> {
 
 /** `bcmb speed`: the paper's inference-speed benchmark (research `multiprocess_bench.py`). */
 export function speedCommand(): Command {
-  return new Command('speed')
+  const command = new Command('speed')
     .description(
       'Measure encoder inference speed on synthetic sets (research multiprocess_bench.py): mean ± std seconds, kTok/s.',
     )
@@ -127,6 +125,6 @@ export function speedCommand(): Command {
       positiveInteger,
     )
     .option('-o, --output-dir <dir>', 'where results JSON, markdown and SVG go', 'results')
-    .option('--no-progress', 'no progress bars')
-    .action(runSpeed);
+    .option('--no-progress', 'no progress bars');
+  return addHubOptions(command).action(runSpeed);
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { BcmbError } from '@bcmb/core';
 import { Command } from 'commander';
+import { hubArgs } from '../model-source.js';
 import { list, positiveInteger } from '../options.js';
 import { addResearchOptions, type FinetuneFlags, researchFlags } from './finetune.js';
 
@@ -24,6 +25,7 @@ export function finetuneArgs(flags: Omit<FinetuneFlags, 'seed'>, seed: number): 
   if (flags.maxLength) args.push('--max-length', String(flags.maxLength));
   if (flags.microBatchSize) args.push('--micro-batch-size', String(flags.microBatchSize));
   if (flags.resume) args.push('--resume');
+  args.push(...hubArgs(flags));
   return args;
 }
 
