@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { windowBlocks } from './attention-mask.js';
-import { dropout } from './nn.js';
+import { dropout, dropoutScale, dropoutSeed } from './nn.js';
 import { applyQkvRope, type QkvRope } from './rope.js';
 
 export interface AttentionShape {
@@ -216,24 +216,115 @@ function perHeadWindowAttention(heads: tf.Tensor4D, options: AttentionOptions, w
   return tf.reshape(tf.stack(contexts), [batch, numHeads, length, headDim]);
 }
 
+/**
+ * Full (masked L×L) attention head by head on plain 2-D products (wasm), with its own gradient. Autodiff through
+ * the per-(sequence, head) slices would give each slice a zero-padded copy of the whole [B, 3·heads, L, d] input as
+ * its gradient (memory growing as batch² · heads, all held until the backward pass ends); this backward instead
+ * recomputes each head's probabilities and assembles dq, dk and dv into the input gradient with one stack.
+ */
 function perHeadAttention(heads: tf.Tensor4D, options: AttentionOptions): tf.Tensor4D {
-  const [batch, slots, length, headDim] = heads.shape;
-  const numHeads = slots / 3;
-  const maskRows = options.mask.shape[2]!;
-  const head = (b: number, slot: number) =>
-    block<tf.Tensor2D>(heads, [b, slot, 0, 0], [1, 1, length, headDim], [length, headDim]);
-  const contexts: tf.Tensor2D[] = [];
-  for (let b = 0; b < batch; b++) {
-    const mask = block(options.mask, [b, 0, 0, 0], [1, 1, maskRows, length], [maskRows, length]);
-    const keysT = transposedKeys(heads, b);
-    for (let h = 0; h < numHeads; h++) {
-      contexts.push(
+  const rate = options.training ? options.dropoutRate : 0;
+  // One seed per call: the backward pass regenerates the forward's dropout masks from it.
+  const seed = rate > 0 ? dropoutSeed() : 0;
+  const attend = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    save([input, options.mask]);
+    const heads = new HeadBlocks(input, options.mask, rate, seed);
+    const contexts: tf.Tensor2D[] = [];
+    for (let b = 0; b < heads.batch; b++) {
+      const keysT = heads.keysT(b);
+      for (let h = 0; h < heads.numHeads; h++) {
+        contexts.push(tf.tidy(() => tf.matMul(heads.probabilities(b, h, keysT).kept, heads.slot(b, 2, h))));
+      }
+    }
+    const value = tf.reshape(tf.stack(contexts), [heads.batch, heads.numHeads, heads.length, heads.headDim]);
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+      tf.tidy(() =>
+        new HeadBlocks(saved[0] as tf.Tensor4D, saved[1]!, rate, seed).gradient(dy as tf.Tensor4D),
+      );
+    return { value, gradFunc };
+  });
+  return attend(heads) as tf.Tensor4D;
+}
+
+/** The (sequence, head) blocks of a [B, 3·heads, L, d] q/k/v tensor, and one head's attention and its gradient. */
+class HeadBlocks {
+  readonly batch: number;
+  readonly numHeads: number;
+  readonly length: number;
+  readonly headDim: number;
+
+  constructor(
+    private readonly heads: tf.Tensor4D,
+    private readonly mask: tf.Tensor,
+    private readonly rate: number,
+    private readonly seed: number | string,
+  ) {
+    const [batch, slots, length, headDim] = heads.shape;
+    [this.batch, this.numHeads, this.length, this.headDim] = [batch, slots / 3, length, headDim];
+  }
+
+  /** q (role 0), k (1) or v (2) of head `h` of sequence `b`: [L, d]. */
+  slot(b: number, role: number, h: number): tf.Tensor2D {
+    const { length, headDim } = this;
+    return block(this.heads, [b, role * this.numHeads + h, 0, 0], [1, 1, length, headDim], [length, headDim]);
+  }
+
+  keysT(b: number): tf.Tensor3D {
+    return transposedKeys(this.heads, b);
+  }
+
+  /** softmax(q·kᵀ + mask) of one head, and the same after dropout with its rescaling factor. */
+  probabilities(
+    b: number,
+    h: number,
+    keysT: tf.Tensor3D,
+  ): { probs: tf.Tensor2D; kept: tf.Tensor2D; scale: tf.Tensor | null } {
+    const { length, headDim } = this;
+    const rows = this.mask.shape[2]!;
+    const mask = block(this.mask, [b, 0, 0, 0], [1, 1, rows, length], [rows, length]);
+    const keyT = block<tf.Tensor2D>(keysT, [h, 0, 0], [1, headDim, length], [headDim, length]);
+    const probs = tf.softmax(tf.add(tf.matMul(this.slot(b, 0, h), keyT), mask)) as tf.Tensor2D;
+    if (this.rate === 0) return { probs, kept: probs, scale: null };
+    const scale = dropoutScale([length, length], this.rate, `${this.seed}/${b}/${h}`);
+    return { probs, kept: tf.mul(probs, scale) as tf.Tensor2D, scale };
+  }
+
+  /** d loss / d heads from d loss / d context ([B, heads, L, d]), head by head on plain 2-D products. */
+  gradient(dy: tf.Tensor4D): tf.Tensor4D {
+    const { batch, numHeads, length, headDim } = this;
+    const perSequence: tf.Tensor3D[] = [];
+    for (let b = 0; b < batch; b++) {
+      perSequence.push(
         tf.tidy(() => {
-          const keyT = block<tf.Tensor2D>(keysT, [h, 0, 0], [1, headDim, length], [headDim, length]);
-          return attendHead(head(b, h), keyT, head(b, 2 * numHeads + h), mask, options);
+          const keysT = this.keysT(b);
+          const roles: tf.Tensor2D[][] = [[], [], []];
+          for (let h = 0; h < numHeads; h++) {
+            const grads = tf.tidy(() => {
+              const { probs, kept, scale } = this.probabilities(b, h, keysT);
+              const dContext = block<tf.Tensor2D>(
+                dy,
+                [b, h, 0, 0],
+                [1, 1, length, headDim],
+                [length, headDim],
+              );
+              const dValue = tf.matMul(tf.transpose(kept), dContext);
+              const dKept = tf.matMul(dContext, tf.transpose(this.slot(b, 2, h)));
+              const dProbs = scale === null ? dKept : tf.mul(dKept, scale);
+              // softmax backward: p ⊙ (dp − Σ dp ⊙ p)
+              const dScores = tf.mul(probs, tf.sub(dProbs, tf.sum(tf.mul(dProbs, probs), -1, true)));
+              const dQuery = tf.matMul(dScores, this.slot(b, 1, h));
+              const dKey = tf.matMul(tf.transpose(dScores), this.slot(b, 0, h));
+              return [dQuery, dKey, dValue] as tf.Tensor2D[];
+            });
+            grads.forEach((grad, role) => {
+              roles[role]!.push(grad);
+            });
+          }
+          return tf.stack(roles.flat()) as tf.Tensor3D;
         }),
       );
     }
+    return tf.stack(perSequence) as tf.Tensor4D;
   }
-  return tf.reshape(tf.stack(contexts), [batch, numHeads, length, headDim]);
 }

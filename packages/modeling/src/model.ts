@@ -32,6 +32,17 @@ export interface ForwardOptions {
   training?: boolean;
   /** Also return every hidden state `transformers` returns with `output_hidden_states=True`. */
   outputHiddenStates?: boolean;
+  /**
+   * Gradient checkpointing: each encoder layer keeps only its input for the backward pass and is recomputed there
+   * (one more forward's worth of work, memory of one layer's intermediates instead of all). Default: on when
+   * training on the wasm backend, whose heap is limited to 4 GB.
+   */
+  gradientCheckpointing?: boolean;
+}
+
+/** The default of `ForwardOptions.gradientCheckpointing`. */
+export function defaultCheckpointing(training: boolean): boolean {
+  return training && tf.getBackend() === 'wasm';
 }
 
 export interface ModelOutput {
@@ -107,10 +118,12 @@ export abstract class EncoderForTask<C extends EncoderConfig> implements Encoder
     this.taskLoss = new TaskLoss(task, config);
   }
 
+  /** `checkpoint`: run each layer through `checkpointed` (see ForwardOptions.gradientCheckpointing). */
   protected abstract encode(
     inputs: ModelInputs,
     attentionMask: tf.Tensor2D,
     training: boolean,
+    checkpoint: boolean,
   ): EncodedSequence;
 
   protected abstract applyHead(
@@ -122,11 +135,12 @@ export abstract class EncoderForTask<C extends EncoderConfig> implements Encoder
 
   forward(inputs: ModelInputs, options: ForwardOptions = {}): ModelOutput {
     const training = options.training ?? false;
+    const checkpoint = options.gradientCheckpointing ?? defaultCheckpointing(training);
     return tf.tidy(() => {
       const [batch, length] = inputs.inputIds.shape;
       const attentionMask = inputs.attentionMask ?? (tf.ones([batch, length], 'int32') as tf.Tensor2D);
       const as3d = (x: tf.Tensor2D) => tf.reshape(x, [batch, length, this.config.hiddenSize]) as tf.Tensor3D;
-      const { hidden, hiddenStates } = this.encode(inputs, attentionMask, training);
+      const { hidden, hiddenStates } = this.encode(inputs, attentionMask, training, checkpoint);
       const lastHiddenState = as3d(hidden);
       const output: ModelOutput = { lastHiddenState };
       if (options.outputHiddenStates) output.hiddenStates = hiddenStates.map(as3d);

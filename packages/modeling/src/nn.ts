@@ -71,6 +71,11 @@ export class ParameterSet {
     return variable;
   }
 
+  /** The variables whose names start with `prefix` (one layer's weights: `prefix` ends with a dot). */
+  under(prefix: string): tf.Variable[] {
+    return [...this.variables].filter(([name]) => name.startsWith(prefix)).map(([, variable]) => variable);
+  }
+
   /** Weights by `transformers` name in PyTorch layout (kernels transposed back), as new tensors. */
   stateDict(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
@@ -130,9 +135,32 @@ export class Linear {
   }
 }
 
-/** x·W (+ b) as one fused GEMM. */
+/** x·W (+ b) as one fused GEMM, differentiated with plain products (see `plainProductGrads`). */
 export function linear(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor | null): tf.Tensor2D {
-  return (bias === null ? tf.matMul(x, kernel) : tf.fused.matMul({ a: x, b: kernel, bias })) as tf.Tensor2D;
+  const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const a = args[0] as tf.Tensor2D;
+    const b = args[1] as tf.Tensor2D;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    save([a, b]);
+    const value = (
+      bias === null ? tf.matMul(a, b) : tf.fused.matMul({ a, b, bias: args[2] as tf.Tensor })
+    ) as tf.Tensor2D;
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const grads = plainProductGrads(saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D, dy as tf.Tensor2D);
+      return bias === null ? grads : [...grads, tf.reshape(tf.sum(dy as tf.Tensor, 0), bias.shape)];
+    };
+    return { value, gradFunc };
+  });
+  return (bias === null ? product(x, kernel) : product(x, kernel, bias)) as tf.Tensor2D;
+}
+
+/**
+ * dA = dY·Bᵀ and dB = Aᵀ·dY of Y = A·B, with the transposes made explicit. tf.matMul's own gradient multiplies
+ * with transposed operands, which the wasm backend runs in a scalar loop an order of magnitude slower than its
+ * GEMM; a transpose costs one pass over the operand.
+ */
+function plainProductGrads(a: tf.Tensor2D, b: tf.Tensor2D, dy: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
+  return [tf.matMul(dy, tf.transpose(b)), tf.matMul(tf.transpose(a), dy)];
 }
 
 /** nn.LayerNorm over the last axis: biased variance, (x - mean) / sqrt(var + eps) · w + b. */
@@ -213,12 +241,35 @@ const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const GELU_TANH_CUBIC = 0.044715;
 
+// 1/sqrt(2π), the standard normal density's constant (GELU's derivative).
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * Exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)), with its derivative Φ(x) + x·φ(x) as its gradient: the backward
+ * pass keeps only the input instead of every intermediate of the composite (the MLP's widest tensors).
+ */
+function geluErf(x: tf.Tensor): tf.Tensor {
+  const gelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([input]);
+    const value = tf.tidy(() => tf.mul(tf.mul(input, 0.5), tf.add(tf.erf(tf.mul(input, SQRT_HALF)), 1)));
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [saved]: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const cdf = tf.mul(tf.add(tf.erf(tf.mul(saved!, SQRT_HALF)), 1), 0.5);
+        const pdf = tf.mul(tf.exp(tf.mul(tf.square(saved!), -0.5)), INV_SQRT_2PI);
+        return tf.mul(dy as tf.Tensor, tf.add(cdf, tf.mul(saved!, pdf)));
+      });
+    return { value, gradFunc };
+  });
+  return gelu(x);
+}
+
 /** `transformers.activations.ACT2FN[name]` for the supported names. */
 export function activate(x: tf.Tensor, name: Activation): tf.Tensor {
   return tf.tidy(() => {
     switch (name) {
       case 'gelu':
-        return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT_HALF)), 1));
+        return geluErf(x);
       case 'gelu_new':
       case 'gelu_pytorch_tanh': {
         const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), GELU_TANH_CUBIC)), SQRT_2_OVER_PI);
@@ -235,7 +286,37 @@ export function activate(x: tf.Tensor, name: Activation): tf.Tensor {
   });
 }
 
+/** Seeds handed out inside `withDropoutSeeds`: `<base>/<n>` for the n-th dropout draw. */
+let seedScope: { base: number | string; next: number } | null = null;
+
+/**
+ * Runs `run` with its dropout masks derived from `base` in call order, so running the same code again with the same
+ * base (gradient checkpointing recomputes a layer during the backward pass) draws exactly the same masks.
+ */
+export function withDropoutSeeds<T>(base: number | string, run: () => T): T {
+  const previous = seedScope;
+  seedScope = { base, next: 0 };
+  try {
+    return run();
+  } finally {
+    seedScope = previous;
+  }
+}
+
+/** The seed of the next dropout mask: from the enclosing `withDropoutSeeds`, else drawn from Math.random. */
+export function dropoutSeed(): number | string {
+  return seedScope ? `${seedScope.base}/${seedScope.next++}` : Math.floor(Math.random() * 2 ** 31);
+}
+
+/** nn.Dropout's kept-and-rescaled factor: 1/(1-rate) with probability 1-rate, else 0 (tf.dropout's draw). */
+export function dropoutScale(shape: number[], rate: number, seed: number | string): tf.Tensor {
+  return tf.tidy(() => {
+    const keep = 1 - rate;
+    return tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', seed), keep)), keep);
+  });
+}
+
 /** nn.Dropout: identity unless training with a positive rate. */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean): T {
-  return training && rate > 0 ? (tf.dropout(x, rate) as T) : x;
+  return training && rate > 0 ? (tf.dropout(x, rate, undefined, dropoutSeed()) as T) : x;
 }

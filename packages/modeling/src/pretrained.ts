@@ -151,6 +151,15 @@ function isSilentlyIgnored(key: string, model: EncoderModel, familyPrefix: strin
 }
 
 /**
+ * BERT's pooler sits in the backbone's namespace (`bert.pooler.dense.*`) but checkpoints saved without it
+ * (BertForMaskedLM / BertForTokenClassification use add_pooling_layer=False) are common; transformers then
+ * initialises it and lists it among the newly initialised weights, as it does a head.
+ */
+function isInitialisedLikeHead(name: string, model: EncoderModel): boolean {
+  return model.config.modelType === 'bert' && name.startsWith(`${model.basePrefix}pooler.`);
+}
+
+/**
  * Loads a Hugging Face model folder (config.json + model.safetensors / sharded safetensors / pytorch_model.bin)
  * into a tfjs model. Missing head weights are initialised and announced; a missing backbone weight is an error
  * unless `allowMissing`.
@@ -169,7 +178,9 @@ export async function fromPretrained(
   try {
     const missing = [...model.params.initialized];
     const unexpected = source.remaining().filter((key) => !isSilentlyIgnored(key, model, familyPrefix));
-    const backboneMissing = missing.filter((name) => name.startsWith(model.basePrefix));
+    const backboneMissing = missing.filter(
+      (name) => name.startsWith(model.basePrefix) && !isInitialisedLikeHead(name, model),
+    );
     if (backboneMissing.length > 0 && !options.allowMissing) {
       throw new WeightMismatchError(
         `${backboneMissing.length} backbone weight(s) of ${model.className} are missing from the checkpoint: ${backboneMissing.slice(0, 5).join(', ')}${backboneMissing.length > 5 ? ', …' : ''}`,

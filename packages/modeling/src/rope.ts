@@ -81,14 +81,27 @@ function rotateHalfMatrix(headDim: number): tf.Tensor2D {
   return tf.tensor2d(matrix, [headDim, headDim]);
 }
 
+/**
+ * x·R with R = rotateHalfMatrix. R is a signed permutation with R·R = -I, so Rᵀ = -R and the gradient is -(dy·R):
+ * a plain product again (tf.matMul's own gradient multiplies by a transposed operand, slow on wasm).
+ */
+function rotateHalf(x: tf.Tensor2D): tf.Tensor2D {
+  const rotate = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor2D;
+    const matrix = rotateHalfMatrix(input.shape[1]);
+    const value = tf.matMul(input, matrix);
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[]) =>
+      tf.tidy(() => tf.neg(tf.matMul(dy as tf.Tensor2D, rotateHalfMatrix(input.shape[1]))));
+    return { value, gradFunc };
+  });
+  return rotate(x) as tf.Tensor2D;
+}
+
 /** NeoX-style rotary embedding on a [B, L, 3·heads, d] projection: x·cos + rotate_half(x)·sin. */
 export function applyQkvRope(qkv: tf.Tensor4D, rope: QkvRope): tf.Tensor4D {
   return tf.tidy(() => {
     const headDim = qkv.shape[3];
-    const rotated = tf.reshape(
-      tf.matMul(tf.reshape(qkv, [-1, headDim]) as tf.Tensor2D, rotateHalfMatrix(headDim)),
-      qkv.shape,
-    );
+    const rotated = tf.reshape(rotateHalf(tf.reshape(qkv, [-1, headDim]) as tf.Tensor2D), qkv.shape);
     return tf.add(tf.mul(qkv, rope.cos), tf.mul(rotated, rope.sin)) as tf.Tensor4D;
   });
 }

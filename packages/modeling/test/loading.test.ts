@@ -64,6 +64,25 @@ describe('fromPretrained', () => {
     full.dispose();
   });
 
+  it('initialises and announces a missing BERT pooler like a head (sequence classifier from a pooler-less checkpoint)', async () => {
+    // BertForTokenClassification is saved without a pooler (add_pooling_layer=False).
+    const warnings: string[] = [];
+    const model = await fromPretrained(`${MODELS_DIR}tiny-bert-tokcls`, {
+      task: 'sequence-classification',
+      onWarning: (message) => warnings.push(message),
+    });
+    expect(model.className).toBe('BertForSequenceClassification');
+    // The classifier ([labels, hidden] either way) loads from the token head; only the pooler is new.
+    expect(model.loadReport.missing.sort()).toEqual(['bert.pooler.dense.bias', 'bert.pooler.dense.weight']);
+    expect(warnings.join('\n')).toMatch(/newly initialized: .*bert\.pooler\.dense\.weight/);
+    const inputs = referenceInputs(reference('bert_forward').inputs.batch_a, 'seqcls_labels');
+    const output = model.forward(inputs);
+    expect(output.poolerOutput!.shape).toEqual([inputs.inputIds.shape[0], model.config.hiddenSize]);
+    disposeOutput(output);
+    tf.dispose(Object.values(inputs).filter((t): t is tf.Tensor => t !== undefined));
+    model.dispose();
+  });
+
   it('refuses a checkpoint that lacks backbone weights unless allowMissing', async () => {
     // A BERT config with one more layer than the checkpoint holds.
     const dir = join(workDir, 'bert-3-layers');

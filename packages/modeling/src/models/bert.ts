@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention } from '../attention.js';
 import { paddingMask } from '../attention-mask.js';
+import { runLayer } from '../checkpoint.js';
 import type { BertConfig } from '../config.js';
 import { flatIds, tiedDecoder } from '../heads.js';
 import {
@@ -17,6 +18,7 @@ import {
   type Init,
   LayerNorm,
   Linear,
+  linear,
   ParameterSet,
   type WeightSource,
 } from '../nn.js';
@@ -107,7 +109,7 @@ class BertSelfAttention {
     const { numAttentionHeads, hiddenSize, attentionProbsDropoutProb } = this.config;
     const kernel = tf.concat([this.query.kernel, this.key.kernel, this.value.kernel], 1) as tf.Tensor2D;
     const bias = tf.concat([this.query.bias!, this.key.bias!, this.value.bias!]);
-    const qkv = tf.fused.matMul({ a: hidden, b: kernel, bias }) as tf.Tensor2D;
+    const qkv = linear(hidden, kernel, bias);
     const length = hidden.shape[0] / batch;
     return selfAttention(
       qkv,
@@ -144,7 +146,7 @@ class BertResidualOutput {
   }
 }
 
-/** Post-norm layer: LN(x + attn(x)), then LN(h + out(act(intermediate(h)))). */
+/** Post-norm layer: LN(x + attn(x)), then LN(h + out(act(intermediate(h)))), as two blocks. */
 class BertLayer {
   readonly selfAttention: BertSelfAttention;
   readonly attentionOutput: BertResidualOutput;
@@ -173,10 +175,17 @@ class BertLayer {
     this.output = new BertResidualOutput(params, `${prefix}output.`, config.intermediateSize, config);
   }
 
-  apply(hidden: tf.Tensor2D, mask: tf.Tensor4D, batch: number, training: boolean): tf.Tensor2D {
+  /** LN(x + attn(x)): the first of the layer's two blocks (each checkpointed on its own). */
+  attentionBlock(hidden: tf.Tensor2D, mask: tf.Tensor4D, batch: number, training: boolean): tf.Tensor2D {
     return tf.tidy(() => {
       const context = this.selfAttention.apply(hidden, mask, batch, training);
-      const attended = this.attentionOutput.apply(context, hidden, training);
+      return this.attentionOutput.apply(context, hidden, training);
+    });
+  }
+
+  /** LN(h + out(act(intermediate(h)))). */
+  feedForwardBlock(attended: tf.Tensor2D, training: boolean): tf.Tensor2D {
+    return tf.tidy(() => {
       const inner = activate(this.intermediate.apply(attended), this.config.hiddenAct) as tf.Tensor2D;
       return this.output.apply(inner, attended, training);
     });
@@ -257,15 +266,28 @@ export class BertForTask extends EncoderForTask<BertConfig> {
     }
   }
 
-  protected encode(inputs: ModelInputs, attentionMask: tf.Tensor2D, training: boolean): EncodedSequence {
+  protected encode(
+    inputs: ModelInputs,
+    attentionMask: tf.Tensor2D,
+    training: boolean,
+    checkpoint: boolean,
+  ): EncodedSequence {
     const mask = paddingMask(attentionMask);
     const batch = inputs.inputIds.shape[0];
     let hidden = this.embeddings.apply(inputs.inputIds, inputs.tokenTypeIds, training);
     const hiddenStates = [hidden];
-    for (const layer of this.layers) {
-      hidden = layer.apply(hidden, mask, batch, training);
+    this.layers.forEach((layer, i) => {
+      const weights =
+        (...parts: string[]) =>
+        () =>
+          parts.flatMap((part) => this.params.under(`${this.basePrefix}encoder.layer.${i}.${part}.`));
+      const attend = (x: tf.Tensor2D, [m]: tf.Tensor[]) =>
+        layer.attentionBlock(x, m as tf.Tensor4D, batch, training);
+      const attended = runLayer(checkpoint, attend, hidden, [mask], weights('attention'));
+      const feedForward = (x: tf.Tensor2D) => layer.feedForwardBlock(x, training);
+      hidden = runLayer(checkpoint, feedForward, attended, [], weights('intermediate', 'output'));
       hiddenStates.push(hidden);
-    }
+    });
     return { hidden, hiddenStates };
   }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention } from '../attention.js';
 import { blockedSlidingWindowMask, paddingMask, slidingWindowMask } from '../attention-mask.js';
+import { runLayer } from '../checkpoint.js';
 import type { AttentionType, ModernBertConfig } from '../config.js';
 import { flatIds, poolSequence, tiedDecoder } from '../heads.js';
 import {
@@ -166,12 +167,19 @@ class ModernBertEncoderLayer {
     this.mlp = new ModernBertMLP(params, `${prefix}mlp.`, config);
   }
 
-  apply(hidden: tf.Tensor2D, context: AttentionContext, training: boolean): tf.Tensor2D {
+  /** h + attn(attn_norm(h)): the first of the layer's two blocks (each checkpointed on its own). */
+  attentionBlock(hidden: tf.Tensor2D, context: AttentionContext, training: boolean): tf.Tensor2D {
     return tf.tidy(() => {
       const normed = this.attnNorm ? this.attnNorm.apply(hidden) : hidden;
-      const attended = tf.add(hidden, this.attn.apply(normed, context, training)) as tf.Tensor2D;
-      return tf.add(attended, this.mlp.apply(this.mlpNorm.apply(attended), training)) as tf.Tensor2D;
+      return tf.add(hidden, this.attn.apply(normed, context, training)) as tf.Tensor2D;
     });
+  }
+
+  /** h + mlp(mlp_norm(h)). */
+  mlpBlock(attended: tf.Tensor2D, training: boolean): tf.Tensor2D {
+    return tf.tidy(
+      () => tf.add(attended, this.mlp.apply(this.mlpNorm.apply(attended), training)) as tf.Tensor2D,
+    );
   }
 }
 
@@ -266,14 +274,33 @@ export class ModernBertForTask extends EncoderForTask<ModernBertConfig> {
     };
   }
 
-  protected encode(inputs: ModelInputs, attentionMask: tf.Tensor2D, training: boolean): EncodedSequence {
+  protected encode(
+    inputs: ModelInputs,
+    attentionMask: tf.Tensor2D,
+    training: boolean,
+    checkpoint: boolean,
+  ): EncodedSequence {
     const contexts = this.attentionContexts(attentionMask, inputs.inputIds.shape[1]);
     let hidden = this.embeddings.apply(inputs.inputIds, training);
     const hiddenStates: tf.Tensor2D[] = [];
-    for (const layer of this.layers) {
+    this.layers.forEach((layer, i) => {
       hiddenStates.push(hidden);
-      hidden = layer.apply(hidden, contexts[layer.attentionType], training);
-    }
+      const weights =
+        (...parts: string[]) =>
+        () =>
+          parts.flatMap((part) => this.params.under(`${this.basePrefix}layers.${i}.${part}.`));
+      const { batch, window, mask, rope } = contexts[layer.attentionType];
+      const attend = (x: tf.Tensor2D, [m, cos, sin]: tf.Tensor[]) =>
+        layer.attentionBlock(
+          x,
+          { batch, window, mask: m!, rope: { cos: cos as tf.Tensor3D, sin: sin as tf.Tensor3D } },
+          training,
+        );
+      const constants = [mask, rope.cos, rope.sin];
+      const attended = runLayer(checkpoint, attend, hidden, constants, weights('attn_norm', 'attn'));
+      const mlp = (x: tf.Tensor2D) => layer.mlpBlock(x, training);
+      hidden = runLayer(checkpoint, mlp, attended, [], weights('mlp_norm', 'mlp'));
+    });
     // The last entry of transformers' hidden_states is taken before final_norm.
     hiddenStates.push(hidden);
     return { hidden: this.finalNorm.apply(hidden), hiddenStates };
