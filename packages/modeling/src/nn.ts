@@ -180,13 +180,50 @@ export class LayerNorm {
   }
 
   apply<T extends tf.Tensor>(x: T): T {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      const scaled = tf.mul(normed, this.weight);
-      return (this.bias === null ? scaled : tf.add(scaled, this.bias)) as T;
-    });
+    const weight = this.weight as tf.Tensor1D;
+    return (
+      this.bias === null ? layerNorm(x, weight, this.eps) : layerNorm(x, weight, this.eps, this.bias)
+    ) as T;
   }
+}
+
+/** (x - mean) / sqrt(var + eps) over the last axis: the normalised input. */
+function normalise(x: tf.Tensor, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+}
+
+/**
+ * LayerNorm with its closed-form gradient: dx = r·(g - mean(g) - x̂·mean(g·x̂)) with g = dy·w, x̂ the normalised
+ * input and r = 1/sqrt(var + eps); dw = Σ dy·x̂, db = Σ dy. The backward pass keeps only x (autodiff through the
+ * composite keeps several intermediates of x's size, and their gradients, per norm).
+ */
+function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number, bias?: tf.Tensor): tf.Tensor {
+  const norm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, w] = args as [tf.Tensor, tf.Tensor1D];
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    save([input, w]);
+    const value = tf.tidy(() => {
+      const scaled = tf.mul(normalise(input, eps), w);
+      return bias === undefined ? scaled : tf.add(scaled, args[2] as tf.Tensor);
+    });
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [savedInput, savedWeight]: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const grad = dy as tf.Tensor;
+        const size = savedWeight!.shape[0]!;
+        const { mean, variance } = tf.moments(savedInput!, -1, true);
+        const rstd = tf.rsqrt(tf.add(variance, eps));
+        const normed = tf.mul(tf.sub(savedInput!, mean), rstd);
+        const g = tf.mul(grad, savedWeight!);
+        const centred = tf.sub(g, tf.mean(g, -1, true));
+        const dx = tf.mul(rstd, tf.sub(centred, tf.mul(normed, tf.mean(tf.mul(g, normed), -1, true))));
+        const rows = (t: tf.Tensor) => tf.reshape(t, [-1, size]);
+        const dWeight = tf.sum(tf.mul(rows(grad), rows(normed)), 0);
+        return bias === undefined ? [dx, dWeight] : [dx, dWeight, tf.sum(rows(grad), 0)];
+      });
+    return { value, gradFunc };
+  });
+  return bias === undefined ? norm(x, weight) : norm(x, weight, bias);
 }
 
 /**

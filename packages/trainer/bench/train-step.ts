@@ -4,10 +4,13 @@
  * AdamW. Model FLOPs are taken as 3 × the forward's matrix products (backward ≈ 2 × forward) and compared with
  * the backend's own GEMM rate measured in the same run.
  *   pnpm --filter @bcmb/trainer bench          BENCH_ITERS=3 for more timed steps
- * BENCH_LAYERS=n keeps the base widths but only n encoder layers, BENCH_BATCH=n changes the batch, for machines
- * where a full step takes many minutes or does not fit (the printed GFLOP count follows what actually ran). A step
- * that does not fit the backend's memory (wasm: a 4 GB heap) is reported and ends the run, since a wasm abort leaves
- * the module unusable.
+ * BENCH_LAYERS=n keeps the base widths but only n encoder layers, BENCH_BATCH=n changes the batch, BENCH_MODELS=a,b
+ * picks models (the printed GFLOP count follows what actually ran). A step that does not fit the backend's memory
+ * (wasm: a 4 GB heap) is reported and ends the run, since a wasm abort leaves the module unusable.
+ * On wasm, training forwards are gradient-checkpointed (@bcmb/modeling's default there): the step really computes
+ * about 4 forwards' worth of GEMMs, but the rate is reported for the conventional 3 × forward model FLOPs.
+ * Memory: the wasm heap size after the steps (it only grows, so it is the peak the step needed) and the process's
+ * peak RSS.
  */
 import {
   type BackendName,
@@ -68,14 +71,29 @@ function seconds(run: () => void, iterations: number): number {
 function gemmRate(): number {
   const a = tf.randomUniform([BATCH * LENGTH, 768], -1, 1);
   const b = tf.randomUniform([768, 3072], -1, 1);
-  const once = () => tf.matMul(a, b).dataSync();
+  // Not inside tf.tidy: tidy walks its callback's result, and a 6M-element Float32Array takes seconds to walk.
+  const once = () => {
+    const product = tf.matMul(a, b);
+    product.dataSync();
+    product.dispose();
+  };
   once();
-  const time = seconds(() => tf.tidy(once), 3);
+  const time = seconds(once, 3);
   tf.dispose([a, b]);
   return (2 * BATCH * LENGTH * 768 * 3072) / time / 1e9;
 }
 
-function benchModel(name: string, gemm: number): void {
+/** Bytes of the wasm backend's heap (it only grows), or undefined on other backends. */
+function wasmHeapBytes(): number | undefined {
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return backend.wasm?.HEAPU8?.buffer.byteLength;
+}
+
+function megabytes(bytes: number | undefined): string {
+  return bytes === undefined ? 'n/a' : `${(bytes / 2 ** 20).toFixed(0)} MB`;
+}
+
+function benchModel(name: string): void {
   const shape = { ...SHAPES[name], num_labels: 6, ...(LAYERS ? { num_hidden_layers: LAYERS } : {}) };
   const config = parseConfig(shape, `${name} (bench shape)`);
   const model: EncoderModel = createModel(config, 'sequence-classification');
@@ -87,19 +105,30 @@ function benchModel(name: string, gemm: number): void {
     label: i % 6,
   }));
   const batch = collate(examples, 0, 'single-label');
+  let backwardHeap: number | undefined;
+  // As the Trainer does it: the unclipped gradients are released before the optimizer step.
   const step = () => {
     const { grads } = lossAndGradients(model, batch);
+    backwardHeap ??= wasmHeapBytes();
     const clipped = clipGradNorm(grads);
+    tf.dispose([...grads.values()]);
     optimizer.step(clipped.grads, 2e-5);
-    tf.dispose([...grads.values(), ...clipped.grads.values()]);
+    tf.dispose([...clipped.grads.values()]);
   };
+  const modelBytes = tf.memory().numBytes;
   step();
+  const gemmBefore = gemmRate();
   const time = seconds(step, ITERS);
+  const gemmAfter = gemmRate();
+  const gemm = (gemmBefore + gemmAfter) / 2;
   const flops = 3 * encoderForwardFlops(config, BATCH, LENGTH);
   const achieved = flops / time / 1e9;
   console.log(
     `${name.padEnd(16)} ${config.numHiddenLayers} layers ${time.toFixed(2).padStart(7)} s/step  ${((BATCH * LENGTH) / time).toFixed(0).padStart(5)} tokens/s  ` +
-      `${(flops / 1e9).toFixed(0)} GFLOP/step  ${achieved.toFixed(1)} GFLOP/s = ${((100 * achieved) / gemm).toFixed(0)}% of GEMM`,
+      `${(flops / 1e9).toFixed(0)} GFLOP/step  ${achieved.toFixed(1)} GFLOP/s = ${((100 * achieved) / gemm).toFixed(0)}% of GEMM ` +
+      `(${gemmBefore.toFixed(1)} before, ${gemmAfter.toFixed(1)} after)\n${''.padEnd(17)}memory: weights + AdamW moments ${megabytes(modelBytes)}, ` +
+      `wasm heap ${megabytes(backwardHeap)} after the first backward pass, ${megabytes(wasmHeapBytes())} at the end, ` +
+      `peak RSS ${megabytes(process.resourceUsage().maxRSS * 1024)}`,
   );
   disposeBatch(batch);
   optimizer.dispose();
@@ -109,16 +138,15 @@ function benchModel(name: string, gemm: number): void {
 const backend = await initBackend({
   backend: (process.env['BCMB_BACKEND'] as BackendName | undefined) ?? 'wasm',
 });
-const gemm = gemmRate();
 console.log(
-  `backend ${backend.name}: GEMM [${BATCH * LENGTH}x768]·[768x3072] ${gemm.toFixed(1)} GFLOP/s; training steps of ${BATCH} × ${LENGTH} tokens, ${ITERS} timed after 1 warm-up`,
+  `backend ${backend.name}: training steps of ${BATCH} × ${LENGTH} tokens, ${ITERS} timed after 1 warm-up; GEMM [${BATCH * LENGTH}x768]·[768x3072] measured before and after each model's timed steps`,
 );
-for (const name of Object.keys(SHAPES)) {
+const models = process.env['BENCH_MODELS']?.split(',') ?? Object.keys(SHAPES);
+for (const name of models) {
   try {
-    benchModel(name, gemm);
+    benchModel(name);
   } catch (error) {
     console.log(`${name.padEnd(16)} failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
 }
-console.log(`GEMM re-measured after the models: ${gemmRate().toFixed(1)} GFLOP/s`);
