@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { CheckpointMode } from './checkpoint.js';
 import type { EncoderConfig } from './config.js';
 import { TaskLoss } from './heads.js';
 import type { ParameterSet } from './nn.js';
@@ -118,12 +119,12 @@ export abstract class EncoderForTask<C extends EncoderConfig> implements Encoder
     this.taskLoss = new TaskLoss(task, config);
   }
 
-  /** `checkpoint`: run each layer through `checkpointed` (see ForwardOptions.gradientCheckpointing). */
+  /** `checkpoint`: how the encoder blocks run (`runBlocks`); with `stack`, `hiddenStates` may be left empty. */
   protected abstract encode(
     inputs: ModelInputs,
     attentionMask: tf.Tensor2D,
     training: boolean,
-    checkpoint: boolean,
+    checkpoint: CheckpointMode,
   ): EncodedSequence;
 
   protected abstract applyHead(
@@ -135,7 +136,11 @@ export abstract class EncoderForTask<C extends EncoderConfig> implements Encoder
 
   forward(inputs: ModelInputs, options: ForwardOptions = {}): ModelOutput {
     const training = options.training ?? false;
-    const checkpoint = options.gradientCheckpointing ?? defaultCheckpointing(training);
+    const checkpoint: CheckpointMode = !(options.gradientCheckpointing ?? defaultCheckpointing(training))
+      ? 'plain'
+      : options.outputHiddenStates
+        ? 'blocks'
+        : 'stack';
     return tf.tidy(() => {
       const [batch, length] = inputs.inputIds.shape;
       const attentionMask = inputs.attentionMask ?? (tf.ones([batch, length], 'int32') as tf.Tensor2D);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention } from '../attention.js';
 import { paddingMask } from '../attention-mask.js';
-import { runLayer } from '../checkpoint.js';
+import { type CheckpointMode, type EncoderBlock, runBlocks } from '../checkpoint.js';
 import type { BertConfig } from '../config.js';
 import { flatIds, tiedDecoder } from '../heads.js';
 import {
@@ -270,25 +270,33 @@ export class BertForTask extends EncoderForTask<BertConfig> {
     inputs: ModelInputs,
     attentionMask: tf.Tensor2D,
     training: boolean,
-    checkpoint: boolean,
+    checkpoint: CheckpointMode,
   ): EncodedSequence {
     const mask = paddingMask(attentionMask);
     const batch = inputs.inputIds.shape[0];
-    let hidden = this.embeddings.apply(inputs.inputIds, inputs.tokenTypeIds, training);
-    const hiddenStates = [hidden];
-    this.layers.forEach((layer, i) => {
+    const embedded = this.embeddings.apply(inputs.inputIds, inputs.tokenTypeIds, training);
+    const blocks = this.layers.flatMap((layer, i): EncoderBlock[] => {
       const weights =
         (...parts: string[]) =>
         () =>
           parts.flatMap((part) => this.params.under(`${this.basePrefix}encoder.layer.${i}.${part}.`));
-      const attend = (x: tf.Tensor2D, [m]: tf.Tensor[]) =>
-        layer.attentionBlock(x, m as tf.Tensor4D, batch, training);
-      const attended = runLayer(checkpoint, attend, hidden, [mask], weights('attention'));
-      const feedForward = (x: tf.Tensor2D) => layer.feedForwardBlock(x, training);
-      hidden = runLayer(checkpoint, feedForward, attended, [], weights('intermediate', 'output'));
-      hiddenStates.push(hidden);
+      return [
+        {
+          run: (x, [m]) => layer.attentionBlock(x, m as tf.Tensor4D, batch, training),
+          constants: [mask],
+          weights: weights('attention'),
+        },
+        {
+          run: (x) => layer.feedForwardBlock(x, training),
+          constants: [],
+          weights: weights('intermediate', 'output'),
+        },
+      ];
     });
-    return { hidden, hiddenStates };
+    const outputs = runBlocks(blocks, embedded, checkpoint);
+    // Hidden states are the layer outputs: every second block's.
+    const hiddenStates = [embedded, ...outputs.filter((_, i) => i % 2 === 1)];
+    return { hidden: outputs[outputs.length - 1]!, hiddenStates };
   }
 
   protected applyHead(

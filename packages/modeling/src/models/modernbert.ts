@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention } from '../attention.js';
 import { blockedSlidingWindowMask, paddingMask, slidingWindowMask } from '../attention-mask.js';
-import { runLayer } from '../checkpoint.js';
+import { type CheckpointMode, type EncoderBlock, type LayerRun, runBlocks } from '../checkpoint.js';
 import type { AttentionType, ModernBertConfig } from '../config.js';
 import { flatIds, poolSequence, tiedDecoder } from '../heads.js';
 import {
@@ -278,31 +278,31 @@ export class ModernBertForTask extends EncoderForTask<ModernBertConfig> {
     inputs: ModelInputs,
     attentionMask: tf.Tensor2D,
     training: boolean,
-    checkpoint: boolean,
+    checkpoint: CheckpointMode,
   ): EncodedSequence {
     const contexts = this.attentionContexts(attentionMask, inputs.inputIds.shape[1]);
-    let hidden = this.embeddings.apply(inputs.inputIds, training);
-    const hiddenStates: tf.Tensor2D[] = [];
-    this.layers.forEach((layer, i) => {
-      hiddenStates.push(hidden);
+    const embedded = this.embeddings.apply(inputs.inputIds, training);
+    const blocks = this.layers.flatMap((layer, i): EncoderBlock[] => {
       const weights =
         (...parts: string[]) =>
         () =>
           parts.flatMap((part) => this.params.under(`${this.basePrefix}layers.${i}.${part}.`));
       const { batch, window, mask, rope } = contexts[layer.attentionType];
-      const attend = (x: tf.Tensor2D, [m, cos, sin]: tf.Tensor[]) =>
+      const attend: LayerRun = (x, [m, cos, sin]) =>
         layer.attentionBlock(
           x,
           { batch, window, mask: m!, rope: { cos: cos as tf.Tensor3D, sin: sin as tf.Tensor3D } },
           training,
         );
-      const constants = [mask, rope.cos, rope.sin];
-      const attended = runLayer(checkpoint, attend, hidden, constants, weights('attn_norm', 'attn'));
-      const mlp = (x: tf.Tensor2D) => layer.mlpBlock(x, training);
-      hidden = runLayer(checkpoint, mlp, attended, [], weights('mlp_norm', 'mlp'));
+      return [
+        { run: attend, constants: [mask, rope.cos, rope.sin], weights: weights('attn_norm', 'attn') },
+        { run: (x) => layer.mlpBlock(x, training), constants: [], weights: weights('mlp_norm', 'mlp') },
+      ];
     });
-    // The last entry of transformers' hidden_states is taken before final_norm.
-    hiddenStates.push(hidden);
+    const outputs = runBlocks(blocks, embedded, checkpoint);
+    const hidden = outputs[outputs.length - 1]!;
+    // transformers' hidden_states: the embeddings, then each layer's output; the last is taken before final_norm.
+    const hiddenStates = [embedded, ...outputs.filter((_, i) => i % 2 === 1)];
     return { hidden: this.finalNorm.apply(hidden), hiddenStates };
   }
 
