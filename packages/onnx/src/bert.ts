@@ -58,11 +58,20 @@ function denseAddNorm(
 ): string {
   return skipLayerNorm(
     g,
-    project(g, w, x, `${prefix}.dense.weight`, [inDim, H], quantize),
+    project(
+      g,
+      w,
+      x,
+      `${prefix}.dense.weight`,
+      [inDim, H],
+      quantize,
+      true,
+      w.get(`${prefix}.dense.bias`, [H]),
+    ),
     residual,
     w.get(`${prefix}.LayerNorm.weight`, [H]),
     w.get(`${prefix}.LayerNorm.bias`, [H]),
-    w.get(`${prefix}.dense.bias`, [H]),
+    undefined,
     eps,
     `${prefix}.LayerNorm`,
   ).normed;
@@ -111,25 +120,33 @@ export function bertEncoder(
       H,
     );
     const qkvBias = concat(['query', 'key', 'value'].map((n) => w.get(`${a}.self.${n}.bias`, [H])));
-    const qkv = layout.toPadded(matmul(g, h, qkvWeight, H, 3 * H, `${p}.qkv.weight`, quantize), 3 * H);
+    // int8: the biases go into DynamicQuantizeMatMul; float32: into the fused op that follows.
+    const qkv = layout.toPadded(
+      matmul(g, h, qkvWeight, H, 3 * H, `${p}.qkv.weight`, quantize, quantize ? qkvBias : undefined),
+      3 * H,
+    );
     const [q, k, v] = splitLast(g, qkv, 3, H) as [string, string, string];
+    const attentionBias = quantize ? undefined : g.initializer(`${p}.qkv.bias`, [3 * H], qkvBias);
     const context = layout.toDense(
-      fullAttention(
-        g,
-        q,
-        k,
-        v,
-        mask,
-        config.numAttentionHeads,
-        g.initializer(`${p}.qkv.bias`, [3 * H], qkvBias),
-      ),
+      fullAttention(g, q, k, v, mask, config.numAttentionHeads, attentionBias),
       H,
     );
     const h1 = denseAddNorm(g, w, context, h, `${a}.output`, [H, H], eps, quantize);
+    const interWeight = w.linearWeight(`${p}.intermediate.dense.weight`, H, I);
+    const interBias = w.get(`${p}.intermediate.dense.bias`, [I]);
     const inter = activation(
       g,
-      project(g, w, h1, `${p}.intermediate.dense.weight`, [H, I], quantize),
-      w.get(`${p}.intermediate.dense.bias`, [I]),
+      matmul(
+        g,
+        h1,
+        interWeight,
+        H,
+        I,
+        `${p}.intermediate.dense.weight`,
+        quantize,
+        quantize ? interBias : undefined,
+      ),
+      quantize ? undefined : interBias,
       config.hiddenAct,
       `${p}.intermediate.dense.bias`,
     );
