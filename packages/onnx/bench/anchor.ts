@@ -27,8 +27,13 @@ const THREADS = Number(process.env['BENCH_THREADS'] ?? 2);
 const MODELS = (process.env['BENCH_MODELS'] ?? 'modernbert-base,bert-base').split(',') as AnchorModel[];
 const LONG = process.env['BENCH_LONG'] !== '0';
 const LONG_LENGTHS = [4096, 8192];
-/** bcmb fp32, bcmb int8, and (unless BENCH_PLAIN=0) the plain-op stand-in for the transformers.js route. */
-const VARIANTS = process.env['BENCH_PLAIN'] === '0' ? ['fp32', 'int8'] : ['plain', 'fp32', 'int8'];
+/**
+ * bcmb fp32 and int8, and (unless BENCH_PLAIN=0) the plain-op stand-ins for the transformers.js route, fp32
+ * and int8 (its weight MatMuls quantized as onnxruntime's quantize_dynamic writes them).
+ */
+const VARIANTS =
+  process.env['BENCH_PLAIN'] === '0' ? ['fp32', 'int8'] : ['plain', 'fp32', 'plain-int8', 'int8'];
+const isPlain = (variant: string) => variant.startsWith('plain');
 /** Labels of the random linear classifier used to compare int8 and fp32 argmax predictions. */
 const PROBE_LABELS = 9;
 
@@ -153,10 +158,10 @@ async function main() {
     const sessions: Record<string, OnnxSession> = {};
     for (const variant of VARIANTS) {
       const started = performance.now();
-      const model =
-        variant === 'plain'
-          ? serializeModel(exportPlainEncoder(config))
-          : exportRandomEncoder(config, { task: 'base', quantize: variant === 'int8', seed: 42 });
+      const quantize = variant.endsWith('int8');
+      const model = isPlain(variant)
+        ? serializeModel(exportPlainEncoder(config, undefined, { quantize }))
+        : exportRandomEncoder(config, { task: 'base', quantize, seed: 42 });
       // No spinning: on a shared machine spinning threads steal the cores being measured.
       sessions[variant] = await OnnxSession.create(model, { threads: THREADS, spinning: false });
       console.log(`  ${variant}: export + session ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -177,7 +182,7 @@ async function main() {
             sessions[precision] as OnnxSession,
             workload,
             batchSize,
-            precision !== 'plain',
+            !isPlain(precision),
           );
           const key = `${precision}.${label}`;
           times[key] = [...(times[key] ?? []), workload.realTokens / run.seconds / 1000];
@@ -249,26 +254,45 @@ async function main() {
     console.log(row('**bcmb ONNX int8**', (m, w) => ours(m, w, 'int8')));
     console.log(row('bcmb fp32 / route fp32 (anchor)', ratio('fp32', 'ort_node_fp32')));
     console.log(row('bcmb int8 / route int8 (anchor)', ratio('int8', 'ort_node_int8')));
-    if (!VARIANTS.includes('plain')) return;
-    const sameSitting = (precision: string) => (m: AnchorModel, w: string) => {
-      const mine = ours(m, w, precision);
-      const plain = ours(m, w, 'plain');
-      return mine === undefined || plain === undefined ? undefined : mine / plain;
-    };
+    if (!VARIANTS.some(isPlain)) return;
+    const sameSitting =
+      (precision: string, against = 'plain') =>
+      (m: AnchorModel, w: string) => {
+        const mine = ours(m, w, precision);
+        const plain = ours(m, w, against);
+        return mine === undefined || plain === undefined ? undefined : mine / plain;
+      };
     console.log(
       row('plain-op stand-in for the route, fp32 (this sitting; variable in anchor order)', (m, w) =>
         ours(m, w, 'plain'),
       ),
     );
-    console.log(row('bcmb fp32 / stand-in (this sitting)', sameSitting('fp32')));
+    console.log(
+      row('plain-op stand-in for the route, int8 (this sitting; variable in anchor order)', (m, w) =>
+        ours(m, w, 'plain-int8'),
+      ),
+    );
+    console.log(row('bcmb fp32 / stand-in fp32 (this sitting)', sameSitting('fp32')));
     console.log(row('bcmb int8 / stand-in fp32 (this sitting)', sameSitting('int8')));
-    const estimate = (precision: string) => (m: AnchorModel, w: 'fixed512' | 'variable') => {
-      const r = sameSitting(precision)(m, w);
-      const route = cell(m, w, 'ort_node_fp32');
-      return r === undefined || route === undefined ? undefined : r * route;
-    };
-    console.log(row('estimate, idle machine: bcmb fp32 = route fp32 anchor × ratio', estimate('fp32')));
-    console.log(row('estimate, idle machine: bcmb int8 = route fp32 anchor × ratio', estimate('int8')));
+    console.log(row('**bcmb int8 / stand-in int8** (this sitting)', sameSitting('int8', 'plain-int8')));
+    const estimate =
+      (precision: string, against: string, who: string) => (m: AnchorModel, w: 'fixed512' | 'variable') => {
+        const r = sameSitting(precision, against)(m, w);
+        const route = cell(m, w, who);
+        return r === undefined || route === undefined ? undefined : r * route;
+      };
+    console.log(
+      row(
+        'estimate, idle machine: bcmb fp32 = route fp32 anchor × ratio',
+        estimate('fp32', 'plain', 'ort_node_fp32'),
+      ),
+    );
+    console.log(
+      row(
+        'estimate, idle machine: bcmb int8 = route int8 anchor × int8 ratio',
+        estimate('int8', 'plain-int8', 'ort_node_int8'),
+      ),
+    );
   };
   const load = loadavg()
     .map((l) => l.toFixed(1))

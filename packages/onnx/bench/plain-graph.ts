@@ -8,6 +8,7 @@
  */
 import type { BertConfig, EncoderConfig, ModernBertConfig } from '@bcmb/modeling';
 import { GraphBuilder, type ModelProto } from '../src/graph.js';
+import { quantizePerChannel } from '../src/quantize.js';
 import { ropeTables } from '../src/rope.js';
 import { RandomWeights, type WeightReader } from '../src/weights.js';
 
@@ -18,15 +19,41 @@ class Plain {
   constructor(
     readonly g: GraphBuilder,
     readonly w: WeightReader,
+    readonly quantize: boolean,
   ) {}
 
   /** torch Linear `name` (`name.weight`, and `name.bias` when `bias`). */
   linear(x: string, name: string, inDim: number, outDim: number, bias: boolean): string {
     const weight = this.w.linearWeight(`${name}.weight`, inDim, outDim);
-    const y = this.g.one('MatMul', [x, this.g.initializer(name, [inDim, outDim], weight)]);
+    const y = this.quantize
+      ? this.quantizedMatMul(x, weight, name, inDim, outDim)
+      : this.g.one('MatMul', [x, this.g.initializer(name, [inDim, outDim], weight)]);
     if (!bias) return y;
     const b = this.g.initializer(`${name}.bias`, [outDim], this.w.get(`${name}.bias`, [outDim]));
     return this.g.one('Add', [y, b]);
+  }
+
+  /**
+   * x·W as onnxruntime's `quantize_dynamic(per_channel=True, weight_type=QInt8)` writes it for a MatMul with a
+   * constant weight: DynamicQuantizeLinear of x, MatMulInteger with int8 weights (zero points 0), Cast, and
+   * a Mul by x_scale · w_scale; ORT fuses that chain itself (MatMulIntegerToFloat, DynamicQuantizeMatMul).
+   */
+  quantizedMatMul(x: string, weight: Float32Array, name: string, inDim: number, outDim: number): string {
+    const g = this.g;
+    const { values, scales } = quantizePerChannel(weight, inDim, outDim);
+    const [xq, xScale, xZero] = g.op('DynamicQuantizeLinear', [x], { outputs: 3 }) as [
+      string,
+      string,
+      string,
+    ];
+    const product = g.one('MatMulInteger', [
+      xq,
+      g.initializer(`${name}_quantized`, [inDim, outDim], values),
+      xZero,
+      g.initializer(`${name}_zero_point`, [outDim], new Int8Array(outDim)),
+    ]);
+    const scale = g.one('Mul', [xScale, g.initializer(`${name}_scale`, [outDim], scales)]);
+    return g.one('Mul', [g.one('Cast', [product], { to: 1 }), scale]);
   }
 
   /** LayerNorm `name`; without a bias in the checkpoint (ModernBERT) a zero bias, as ORT 1.30 needs. */
@@ -205,9 +232,10 @@ function modernBert(p: Plain, config: ModernBertConfig, ids: string, mask: strin
 export function exportPlainEncoder(
   config: EncoderConfig,
   weights: WeightReader = new RandomWeights(42),
+  { quantize = false }: { quantize?: boolean } = {},
 ): ModelProto {
   const g = new GraphBuilder();
-  const p = new Plain(g, weights);
+  const p = new Plain(g, weights, quantize);
   const dims = ['batch', 'sequence'];
   const ids = g.input('input_ids', 'int64', dims);
   const mask = g.input('attention_mask', 'int64', dims);
