@@ -76,8 +76,9 @@ function padsOnAxis(g: GraphBuilder, rank: number, axis: number, before: number,
 /**
  * ModernBERT's sliding-window attention computed block by block, so cost grows linearly with length: the
  * sequence is cut into blocks of w = local_attention/2 queries, each attending to the 3w keys of its own and
- * both neighbouring blocks, with a band mask selecting |i - j| <= w and the padding mask on top. Works in
- * `[B, N, L, d]` layout (one transpose of q, k, v together), rotary embeddings applied there.
+ * both neighbouring blocks, with a band mask selecting |i - j| <= w and the padding mask on top. Every block
+ * becomes one row of a `[B·nb, w | 3w, H]` batch for ORT's MultiHeadAttention (band as its attention bias,
+ * padding as its key mask), which does the head split, scores, softmax and weighted sum in one kernel.
  */
 function slidingAttention(
   g: GraphBuilder,
@@ -86,42 +87,42 @@ function slidingAttention(
   rotate: (x: string) => string,
   { numHeads: N, headDim: d, halfWindow: w }: AttentionShape,
 ): string {
-  const heads = g.one('Transpose', [g.one('Reshape', [qkv, g.constInt64([0, 0, 3 * N, d])])], {
-    perm: [0, 2, 1, 3],
-  });
-  const [q, k, v] = g.op('Split', [heads, g.constInt64([N, N, N])], { attrs: { axis: 1 }, outputs: 3 }) as [
-    string,
-    string,
-    string,
-  ];
+  const H = N * d;
+  const [q, k, v] = splitLast(g, qkv, 3, H) as [string, string, string];
   const seqLen = g.one('Shape', [qkv], { start: 1, end: 2 });
   const wConst = g.constInt64([w]);
   const pad = g.one('Mod', [g.one('Sub', [wConst, g.one('Mod', [seqLen, wConst])]), wConst]);
   const padPlusW = g.one('Add', [pad, wConst]);
 
   const qBlocks = g.one('Reshape', [
-    g.one('Pad', [rotate(q), padsOnAxis(g, 4, 2, 0, pad)]),
-    g.constInt64([0, 0, -1, w, d]),
+    g.one('Pad', [rotate(q), padsOnAxis(g, 3, 1, 0, pad)]),
+    g.constInt64([-1, w, H]),
   ]);
-  const scaled = g.one('Mul', [qBlocks, g.constFloat([1 / Math.sqrt(d)], true)]);
-  const kvPads = padsOnAxis(g, 4, 2, w, padPlusW);
-  const kBlocks = neighbourBlocks(g, g.one('Pad', [rotate(k), kvPads]), 2, w, [d]);
-  const vBlocks = neighbourBlocks(g, g.one('Pad', [v, kvPads]), 2, w, [d]);
-
-  const keyMask = neighbourBlocks(g, g.one('Pad', [maskFloat, padsOnAxis(g, 2, 1, w, padPlusW)]), 1, w, []);
-  const keyBias = g.one('Unsqueeze', [
-    g.one('Mul', [g.one('Sub', [g.constFloat([1], true), keyMask]), g.constFloat([MASK_FILL], true)]),
-    g.constInt64([1, 3]),
-  ]);
-  const band = g.initializer('sliding_band', [w, 3 * w], bandMask(w));
-  // ORT folds this Transpose into the MatMul (FusedMatMul with transB).
-  const kT = g.one('Transpose', [kBlocks], { perm: [0, 1, 2, 4, 3] });
-  const scores = g.one('Add', [g.one('Add', [g.one('MatMul', [scaled, kT]), band]), keyBias]);
-  const context = g.one('MatMul', [g.one('Softmax', [scores], { axis: -1 }), vBlocks]);
-  const merged = g.one('Reshape', [
-    g.one('Transpose', [g.one('Reshape', [context, g.constInt64([0, 0, -1, d])])], { perm: [0, 2, 1, 3] }),
-    g.constInt64([0, 0, N * d]),
-  ]);
+  const kvPads = padsOnAxis(g, 3, 1, w, padPlusW);
+  const keyBlocks = (x: string) =>
+    g.one('Reshape', [
+      neighbourBlocks(g, g.one('Pad', [x, kvPads]), 1, w, [H]),
+      g.constInt64([-1, 3 * w, H]),
+    ]);
+  const keyMask = g.one(
+    'Cast',
+    [
+      g.one('Reshape', [
+        neighbourBlocks(g, g.one('Pad', [maskFloat, padsOnAxis(g, 2, 1, w, padPlusW)]), 1, w, []),
+        g.constInt64([-1, 3 * w]),
+      ]),
+    ],
+    { to: 6 },
+  );
+  const band = g.initializer('sliding_band', [1, 1, w, 3 * w], bandMask(w));
+  const context = g.one(
+    'MultiHeadAttention',
+    [qBlocks, keyBlocks(rotate(k)), keyBlocks(v), '', keyMask, band],
+    { num_heads: N, mask_filter_value: { float: MASK_FILL } },
+    MS_DOMAIN,
+  );
+  const batch = g.one('Shape', [qkv], { start: 0, end: 1 });
+  const merged = g.one('Reshape', [context, g.one('Concat', [batch, g.constInt64([-1, H])], { axis: 0 })]);
   return g.one('Slice', [merged, g.constInt64([0]), seqLen, g.constInt64([1])]);
 }
 
