@@ -5,7 +5,8 @@
  * the backend's own GEMM rate measured in the same run.
  *   pnpm --filter @bcmb/trainer bench          BENCH_ITERS=3 for more timed steps
  * BENCH_LAYERS=n keeps the base widths but only n encoder layers, BENCH_BATCH=n changes the batch, BENCH_MODELS=a,b
- * picks models (the printed GFLOP count follows what actually ran). A step that does not fit the backend's memory
+ * picks models (the printed GFLOP count follows what actually ran), BENCH_OPTIMIZER=off times forward, backward
+ * and clipping without the AdamW update (labelled so; for models whose AdamW update does not fit, see the README). A step that does not fit the backend's memory
  * (wasm: a 4 GB heap) is reported and ends the run, since a wasm abort leaves the module unusable.
  * On wasm, training forwards are gradient-checkpointed (@bcmb/modeling's default there): the step really computes
  * about 4 forwards' worth of GEMMs, but the rate is reported for the conventional 3 × forward model FLOPs.
@@ -34,6 +35,7 @@ const BATCH = Number(process.env['BENCH_BATCH'] ?? 16);
 const LENGTH = 128;
 const ITERS = Number(process.env['BENCH_ITERS'] ?? 1);
 const LAYERS = process.env['BENCH_LAYERS'] === undefined ? undefined : Number(process.env['BENCH_LAYERS']);
+const OPTIMIZER = process.env['BENCH_OPTIMIZER'] !== 'off';
 
 /** The published shapes (bert-base-cased / Bio_ClinicalBERT, answerdotai/ModernBERT-base); weights are random. */
 const SHAPES: Record<string, Record<string, unknown>> = {
@@ -112,7 +114,7 @@ function benchModel(name: string): void {
     backwardHeap ??= wasmHeapBytes();
     const clipped = clipGradNorm(grads);
     tf.dispose([...grads.values()]);
-    optimizer.step(clipped.grads, 2e-5);
+    if (OPTIMIZER) optimizer.step(clipped.grads, 2e-5);
     tf.dispose([...clipped.grads.values()]);
   };
   const modelBytes = tf.memory().numBytes;
@@ -124,7 +126,7 @@ function benchModel(name: string): void {
   const flops = 3 * encoderForwardFlops(config, BATCH, LENGTH);
   const achieved = flops / time / 1e9;
   console.log(
-    `${name.padEnd(16)} ${config.numHiddenLayers} layers ${time.toFixed(2).padStart(7)} s/step  ${((BATCH * LENGTH) / time).toFixed(0).padStart(5)} tokens/s  ` +
+    `${name.padEnd(16)} ${config.numHiddenLayers} layers ${time.toFixed(2).padStart(7)} s/step${OPTIMIZER ? '' : ' (no AdamW update)'}  ${((BATCH * LENGTH) / time).toFixed(0).padStart(5)} tokens/s  ` +
       `${(flops / 1e9).toFixed(0)} GFLOP/step  ${achieved.toFixed(1)} GFLOP/s = ${((100 * achieved) / gemm).toFixed(0)}% of GEMM ` +
       `(${gemmBefore.toFixed(1)} before, ${gemmAfter.toFixed(1)} after)\n${''.padEnd(17)}memory: weights + AdamW moments ${megabytes(modelBytes)}, ` +
       `wasm heap ${megabytes(backwardHeap)} after the first backward pass, ${megabytes(wasmHeapBytes())} at the end, ` +
