@@ -75,19 +75,39 @@ export class AdamW {
     for (const [name, grad] of grads) {
       const slot = this.slots.get(name);
       if (!slot) throw new Error(`AdamW: gradient for unknown parameter ${name}`);
-      tf.tidy(() => {
-        const decayed = tf.mul(slot.variable, 1 - lr * slot.weightDecay);
-        const expAvg = tf.add(tf.mul(slot.expAvg, this.beta1), tf.mul(grad, 1 - this.beta1));
-        const expAvgSq = tf.add(
-          tf.mul(slot.expAvgSq, this.beta2),
-          tf.mul(tf.mul(grad, grad), 1 - this.beta2),
-        );
-        const denom = tf.add(tf.div(tf.sqrt(expAvgSq), biasCorrection2Sqrt), this.eps);
-        slot.variable.assign(tf.sub(decayed, tf.div(tf.mul(expAvg, stepSize), denom)));
-        slot.expAvg.assign(expAvg);
-        slot.expAvgSq.assign(expAvgSq);
-      });
+      this.update(slot, grad, lr, stepSize, biasCorrection2Sqrt);
     }
+  }
+
+  /**
+   * One parameter's update, as a chain of small tidies: each keeps at most a couple of parameter-sized temporaries
+   * alive, so a 50368 × 768 embedding table fits the wasm heap next to its moments. Same operations, same order.
+   */
+  private update(
+    slot: Slot,
+    grad: tf.Tensor,
+    lr: number,
+    stepSize: number,
+    biasCorrection2Sqrt: number,
+  ): void {
+    assignOwned(
+      slot.expAvg,
+      tf.tidy(() => tf.add(tf.mul(slot.expAvg, this.beta1), tf.mul(grad, 1 - this.beta1))),
+    );
+    assignOwned(
+      slot.expAvgSq,
+      tf.tidy(() => tf.add(tf.mul(slot.expAvgSq, this.beta2), tf.mul(tf.mul(grad, grad), 1 - this.beta2))),
+    );
+    const denom = tf.tidy(() => tf.add(tf.div(tf.sqrt(slot.expAvgSq), biasCorrection2Sqrt), this.eps));
+    const change = tf.tidy(() => tf.div(tf.mul(slot.expAvg, stepSize), denom));
+    denom.dispose();
+    const decayed = tf.mul(slot.variable, 1 - lr * slot.weightDecay);
+    assignOwned(
+      slot.variable,
+      tf.tidy(() => tf.sub(decayed, change)),
+    );
+    decayed.dispose();
+    change.dispose();
   }
 
   /** A copy of the step count and moments, for checkpoints. */
@@ -122,6 +142,12 @@ export class AdamW {
     }
     this.slots.clear();
   }
+}
+
+/** Gives `value` to `variable` and drops the caller's handle on it. */
+function assignOwned(variable: tf.Variable, value: tf.Tensor): void {
+  variable.assign(value);
+  value.dispose();
 }
 
 function zerosVariable(like: tf.Tensor): tf.Variable {
