@@ -5,7 +5,7 @@ export type ModelProto = InstanceType<typeof onnx.ModelProto>;
 
 /** Standard-domain opset: 17 is the first with LayerNormalization, and ORT 1.30 runs it fully. */
 export const ONNX_OPSET = 17;
-/** ONNX Runtime's contrib domain (MultiHeadAttention, SkipLayerNormalization, Gelu, RotaryEmbedding, …). */
+/** ONNX Runtime's contrib domain (MultiHeadAttention, Gelu, RotaryEmbedding, DynamicQuantizeMatMul, …). */
 export const MS_DOMAIN = 'com.microsoft';
 /** IR version 8 is what ONNX 1.10 (onnx-proto's schema) writes and what opset 17 needs at least. */
 const IR_VERSION = 8;
