@@ -10,8 +10,10 @@ import {
   type BackendName,
   disposeOutput,
   encoderForwardFlops,
+  gemmGflops,
   initBackend,
   randomModel,
+  secondsPerCall,
 } from '../src/index.js';
 
 const BATCH = 8;
@@ -19,25 +21,9 @@ const LENGTH = 512;
 const ITERS = Number(process.env['BENCH_ITERS'] ?? 2);
 const MODELS = ['bert-base', 'modernbert-base'];
 
-function seconds(run: () => void, iterations: number): number {
-  const start = performance.now();
-  for (let i = 0; i < iterations; i++) run();
-  return (performance.now() - start) / 1000 / iterations;
-}
-
-/** GFLOP/s of the backend's plain GEMM on the encoders' dominant shape: [B·L, 768] · [768, 3072]. */
+/** GFLOP/s of the backend's plain GEMM on the dominant encoders shape: [B·L, 768] · [768, 3072]. */
 function gemmRate(): number {
-  const a = tf.randomUniform([BATCH * LENGTH, 768], -1, 1);
-  const b = tf.randomUniform([768, 3072], -1, 1);
-  const once = () => {
-    const product = tf.matMul(a, b);
-    product.dataSync();
-    product.dispose();
-  };
-  once();
-  const time = seconds(once, 5);
-  tf.dispose([a, b]);
-  return (2 * BATCH * LENGTH * 768 * 3072) / time / 1e9;
+  return gemmGflops(BATCH * LENGTH, 768, 3072, 5);
 }
 
 async function benchModel(name: string): Promise<void> {
@@ -56,7 +42,7 @@ async function benchModel(name: string): Promise<void> {
   once();
   // The GEMM rate is taken right before and right after the timed passes: the box is shared, rates drift.
   const gemmBefore = gemmRate();
-  const time = seconds(once, ITERS);
+  const time = secondsPerCall(once, ITERS);
   const gemm = (gemmBefore + gemmRate()) / 2;
   const flops = encoderForwardFlops(model.config, BATCH, LENGTH);
   const achieved = flops / time / 1e9;

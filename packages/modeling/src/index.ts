@@ -25,7 +25,7 @@ export {
   UnsupportedConfigError,
   WeightMismatchError,
 } from './errors.js';
-export { encoderForwardFlops } from './flops.js';
+export { encoderForwardFlops, gemmGflops, secondsPerCall } from './flops.js';
 export { registerGradients } from './gradients.js';
 export {
   bceWithLogitsLoss,

@@ -18,8 +18,10 @@ import {
   createModel,
   type EncoderModel,
   encoderForwardFlops,
+  gemmGflops,
   initBackend,
   parseConfig,
+  secondsPerCall,
 } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -63,26 +65,9 @@ const SHAPES: Record<string, Record<string, unknown>> = {
   },
 };
 
-function seconds(run: () => void, iterations: number): number {
-  const start = performance.now();
-  for (let i = 0; i < iterations; i++) run();
-  return (performance.now() - start) / 1000 / iterations;
-}
-
 /** GFLOP/s of the backend's plain GEMM on the dominant training shape: [B·L, 768] · [768, 3072]. */
 function gemmRate(): number {
-  const a = tf.randomUniform([BATCH * LENGTH, 768], -1, 1);
-  const b = tf.randomUniform([768, 3072], -1, 1);
-  // Not inside tf.tidy: tidy walks its callback's result, and a 6M-element Float32Array takes seconds to walk.
-  const once = () => {
-    const product = tf.matMul(a, b);
-    product.dataSync();
-    product.dispose();
-  };
-  once();
-  const time = seconds(once, 3);
-  tf.dispose([a, b]);
-  return (2 * BATCH * LENGTH * 768 * 3072) / time / 1e9;
+  return gemmGflops(BATCH * LENGTH, 768, 3072, 3);
 }
 
 /** Bytes of the wasm backend's heap (it only grows), or undefined on other backends. */
@@ -120,7 +105,7 @@ function benchModel(name: string): void {
   const modelBytes = tf.memory().numBytes;
   step();
   const gemmBefore = gemmRate();
-  const time = seconds(step, ITERS);
+  const time = secondsPerCall(step, ITERS);
   const gemmAfter = gemmRate();
   const gemm = (gemmBefore + gemmAfter) / 2;
   const flops = 3 * encoderForwardFlops(config, BATCH, LENGTH);
