@@ -6,15 +6,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type BackendName,
-  disposeOutput,
-  encoderForwardFlops,
-  gemmGflops,
-  initBackend,
-  randomModel,
-  secondsPerCall,
-} from '../src/index.js';
+import { encoderForwardFlops } from '@bcmb/architectures';
+import { type BackendName, disposeOutput, gemmGflops, initBackend, randomModel, secondsPerCall } from '../src/index.js';
 
 const BATCH = 8;
 const LENGTH = 512;

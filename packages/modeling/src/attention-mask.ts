@@ -1,10 +1,6 @@
+import { MASK_FILL } from '@bcmb/architectures';
 import * as tf from '@tensorflow/tfjs-core';
 
-/**
- * The additive fill on masked keys: `torch.finfo(torch.float32).min`, a finite value as in transformers' eager
- * attention (with -inf a query whose keys are all masked would turn NaN).
- */
-export const MASK_FILL = -3.4028234663852886e38;
 
 /** [B, 1, 1, L] additive key mask: 0 where attention_mask is 1, MASK_FILL where it is 0 (padding). */
 export function paddingMask(attentionMask: tf.Tensor2D): tf.Tensor4D {
@@ -16,13 +12,12 @@ export function paddingMask(attentionMask: tf.Tensor2D): tf.Tensor4D {
 }
 
 /**
- * [B, 1, L, L] additive mask of ModernBERT's local layers: key j is visible to query i iff
- * |i - j| <= localAttention / 2 and j is not padding; every other entry is MASK_FILL (replaced, not added).
+ * [B, 1, L, L] additive mask of a sliding-window layer: key j is visible to query i iff |i - j| <= half and j is
+ * not padding; every other entry is MASK_FILL (replaced, not added).
  */
-export function slidingWindowMask(padding: tf.Tensor4D, localAttention: number): tf.Tensor4D {
+export function slidingWindowMask(padding: tf.Tensor4D, half: number): tf.Tensor4D {
   return tf.tidy(() => {
     const length = padding.shape[3];
-    const half = Math.floor(localAttention / 2);
     const band = new Float32Array(length * length);
     for (let i = 0; i < length; i++) {
       for (let j = 0; j < length; j++) band[i * length + j] = Math.abs(i - j) <= half ? 0 : MASK_FILL;

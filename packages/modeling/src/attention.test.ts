@@ -17,7 +17,7 @@ describe('batched attention', () => {
     const qkv = tf.randomNormal([batch * length, 3 * numHeads * headDim], 0, 1, 'float32', 3) as tf.Tensor2D;
     const shape = { batch, length, numHeads, headDim };
     const padding = paddingMask(mask);
-    const sliding = slidingWindowMask(padding, 6);
+    const sliding = slidingWindowMask(padding, 3);
     for (const attentionMask of [padding, sliding]) {
       const whole = selfAttention(qkv, shape, { mask: attentionMask, dropoutRate: 0, training: false });
       // 5 query rows per chunk: 5 chunks, the last one short.
@@ -48,7 +48,7 @@ describe.each(['cpu', 'wasm'] as BackendName[])('sliding-window attention on %s'
     const shape = { batch, length, numHeads, headDim };
     const padding = paddingMask(mask);
     const full = selfAttention(qkv, shape, {
-      mask: slidingWindowMask(padding, localAttention),
+      mask: slidingWindowMask(padding, localAttention / 2),
       dropoutRate: 0,
       training: false,
     });

@@ -1,5 +1,5 @@
 export { selfAttention } from './attention.js';
-export { MASK_FILL, paddingMask, slidingWindowMask } from './attention-mask.js';
+export { paddingMask, slidingWindowMask } from './attention-mask.js';
 export {
   BACKEND_ENV_VAR,
   BACKEND_PREFERENCE,
@@ -7,25 +7,8 @@ export {
   type BackendName,
   initBackend,
 } from './backend.js';
-export {
-  type Activation,
-  type AttentionType,
-  type BertConfig,
-  type EncoderConfig,
-  type ModelType,
-  type ModernBertConfig,
-  type ProblemType,
-  parseConfig,
-  SUPPORTED_ACTIVATIONS,
-} from './config.js';
-export {
-  BackendError,
-  ModelConfigError,
-  ModelInputError,
-  UnsupportedConfigError,
-  WeightMismatchError,
-} from './errors.js';
-export { encoderForwardFlops, gemmGflops, secondsPerCall } from './flops.js';
+export { BackendError, ModelInputError } from './errors.js';
+export { gemmGflops, secondsPerCall } from './flops.js';
 export { registerGradients } from './gradients.js';
 export {
   bceWithLogitsLoss,
@@ -38,18 +21,14 @@ export {
 } from './losses.js';
 export {
   disposeOutput,
+  EncoderForTask,
   type EncoderModel,
   type ForwardOptions,
   type ModelInputs,
   type ModelOutput,
-  TASK_CLASS_SUFFIX,
-  type Task,
 } from './model.js';
-export { BertForTask } from './models/bert.js';
-export { ModernBertForTask } from './models/modernbert.js';
 export { ParameterSet, type WeightSource } from './nn.js';
 export {
-  CONFIG_FILE,
   configJson,
   createModel,
   type FromPretrainedOptions,
@@ -57,10 +36,8 @@ export {
   type LoadReport,
   type PretrainedModel,
   randomModel,
-  readConfig,
   savePretrained,
   stateDictOf,
-  taskFromArchitectures,
 } from './pretrained.js';
-export { applyQkvRope, type QkvRope, qkvRopeTables, ropeAngles, ropeInvFreq } from './rope.js';
-export * from './weights/index.js';
+export { applyQkvRope, type QkvRope, qkvRopeTables } from './rope.js';
+export { TfjsOps } from './tfjs-ops.js';

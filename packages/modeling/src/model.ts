@@ -1,18 +1,16 @@
+import {
+  backbonePrefix,
+  className,
+  type EncoderConfig,
+  type Family,
+  familyOf,
+  type Task,
+} from '@bcmb/architectures';
 import * as tf from '@tensorflow/tfjs-core';
-import type { CheckpointMode } from './checkpoint.js';
-import type { EncoderConfig } from './config.js';
-import { TaskLoss } from './heads.js';
-import type { ParameterSet } from './nn.js';
-
-/** The head on top of the encoder, named after the `transformers` class suffix. */
-export type Task = 'base' | 'masked-lm' | 'sequence-classification' | 'token-classification';
-
-export const TASK_CLASS_SUFFIX: Record<Task, string> = {
-  base: 'Model',
-  'masked-lm': 'ForMaskedLM',
-  'sequence-classification': 'ForSequenceClassification',
-  'token-classification': 'ForTokenClassification',
-};
+import { ParameterSet } from './nn.js';
+import type { RecomputeMode } from './recompute.js';
+import { TaskLoss } from './task-loss.js';
+import { TfjsOps } from './tfjs-ops.js';
 
 export interface ModelInputs {
   /** [B, L] token ids (int32). */
@@ -86,57 +84,37 @@ export function disposeOutput(output: ModelOutput): void {
   for (const hidden of output.hiddenStates ?? []) hidden.dispose();
 }
 
-/** What a family's encoder hands to the shared forward: final hidden rows and every hidden state, [B·L, H]. */
-export interface EncodedSequence {
-  hidden: tf.Tensor2D;
-  hiddenStates: tf.Tensor2D[];
-}
-
-/** The head's outputs for one forward pass. */
-export interface HeadOutput {
-  logits?: tf.Tensor;
-  poolerOutput?: tf.Tensor2D;
-}
-
 /**
- * The forward pass every family shares: default attention mask, encoder, hidden-state bookkeeping, head and loss,
- * in one tidy scope. Families supply `encode` and `applyHead`, named after their transformers modules.
+ * A model of any registered family on tfjs: its parameters are created from the family's parameter list (from
+ * the checkpoint, or initialised), and `forward` runs the family's forward on `TfjsOps` in one tidy scope.
  */
-export abstract class EncoderForTask<C extends EncoderConfig> implements EncoderModel<C> {
+export class EncoderForTask<C extends EncoderConfig = EncoderConfig> implements EncoderModel<C> {
   readonly className: string;
   readonly basePrefix: string;
-  readonly tiedWeights = new Map<string, string>();
+  readonly tiedWeights: ReadonlyMap<string, string>;
+  private readonly family: Family<C>;
   private readonly taskLoss: TaskLoss;
+  private readonly paddingIdx = new Map<string, number | null>();
 
   constructor(
     readonly config: C,
     readonly task: Task,
-    readonly params: ParameterSet,
-    family: { classPrefix: string; basePrefix: string },
+    readonly params: ParameterSet = new ParameterSet(),
   ) {
-    this.className = `${family.classPrefix}${TASK_CLASS_SUFFIX[task]}`;
-    this.basePrefix = task === 'base' ? '' : family.basePrefix;
+    this.family = familyOf(config);
+    this.className = className(config, task);
+    this.basePrefix = backbonePrefix(this.family, task);
+    this.tiedWeights = this.family.tiedWeights(config, task);
     this.taskLoss = new TaskLoss(task, config);
+    for (const spec of this.family.parameters(config, task)) {
+      params.create(spec.name, spec.shape, spec.init, { transpose: spec.role === 'linear' });
+      if (spec.paddingIdx !== undefined) this.paddingIdx.set(spec.name, spec.paddingIdx);
+    }
   }
-
-  /** `checkpoint`: how the encoder blocks run (`runBlocks`); with `stack`, `hiddenStates` may be left empty. */
-  protected abstract encode(
-    inputs: ModelInputs,
-    attentionMask: tf.Tensor2D,
-    training: boolean,
-    checkpoint: CheckpointMode,
-  ): EncodedSequence;
-
-  protected abstract applyHead(
-    hidden: tf.Tensor2D,
-    sequence: tf.Tensor3D,
-    attentionMask: tf.Tensor2D,
-    training: boolean,
-  ): HeadOutput;
 
   forward(inputs: ModelInputs, options: ForwardOptions = {}): ModelOutput {
     const training = options.training ?? false;
-    const checkpoint: CheckpointMode = !(options.gradientCheckpointing ?? defaultCheckpointing(training))
+    const recompute: RecomputeMode = !(options.gradientCheckpointing ?? defaultCheckpointing(training))
       ? 'plain'
       : options.outputHiddenStates
         ? 'blocks'
@@ -144,16 +122,21 @@ export abstract class EncoderForTask<C extends EncoderConfig> implements Encoder
     return tf.tidy(() => {
       const [batch, length] = inputs.inputIds.shape;
       const attentionMask = inputs.attentionMask ?? (tf.ones([batch, length], 'int32') as tf.Tensor2D);
-      const as3d = (x: tf.Tensor2D) => tf.reshape(x, [batch, length, this.config.hiddenSize]) as tf.Tensor3D;
-      const { hidden, hiddenStates } = this.encode(inputs, attentionMask, training, checkpoint);
-      const lastHiddenState = as3d(hidden);
-      const output: ModelOutput = { lastHiddenState };
-      if (options.outputHiddenStates) output.hiddenStates = hiddenStates.map(as3d);
-      const { logits, poolerOutput } = this.applyHead(hidden, lastHiddenState, attentionMask, training);
-      if (poolerOutput) output.poolerOutput = poolerOutput;
-      if (logits) {
-        output.logits = logits;
-        if (inputs.labels) output.loss = this.taskLoss.compute(logits, inputs.labels);
+      const ops = new TfjsOps(
+        this.params,
+        { inputIds: inputs.inputIds, attentionMask, tokenTypeIds: inputs.tokenTypeIds },
+        this.paddingIdx,
+        training,
+        recompute,
+      );
+      const result = this.family.forward(ops, this.config, this.task);
+      const perToken = (x: tf.Tensor2D) => tf.reshape(x, [batch, length, x.shape[1]]) as tf.Tensor3D;
+      const output: ModelOutput = { lastHiddenState: perToken(result.hidden) };
+      if (options.outputHiddenStates) output.hiddenStates = result.hiddenStates.map(perToken);
+      if (result.pooled) output.poolerOutput = result.pooled;
+      if (result.logits) {
+        output.logits = this.task === 'sequence-classification' ? result.logits : perToken(result.logits);
+        if (inputs.labels) output.loss = this.taskLoss.compute(output.logits, inputs.labels);
       }
       return output as unknown as tf.TensorContainer;
     }) as unknown as ModelOutput;

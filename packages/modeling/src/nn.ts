@@ -1,16 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Activation } from './config.js';
-import { WeightMismatchError } from './errors.js';
-
-/**
- * How a parameter is drawn when the checkpoint does not provide it, following each family's `_init_weights`.
- * `truncated` cuts at ±2σ (tf.truncatedNormal), which is ModernBERT's `initializer_cutoff_factor` 2.0.
- */
-export type Init =
-  | { kind: 'normal'; std: number; zeroRow?: number | null }
-  | { kind: 'truncated'; std: number }
-  | { kind: 'ones' }
-  | { kind: 'zeros' };
+import { type Activation, type Init, WeightMismatchError } from '@bcmb/architectures';
 
 /** Supplies a weight by its `transformers` name in PyTorch layout, or undefined when the checkpoint lacks it. */
 export interface WeightSource {
@@ -110,31 +99,6 @@ function initialValue(shape: number[], init: Init): tf.Tensor {
   }
 }
 
-/** nn.Linear with the weight held as an [in, out] kernel; applies to [N, in] rows. */
-export class Linear {
-  readonly kernel: tf.Variable;
-  readonly bias: tf.Variable | null;
-
-  constructor(
-    params: ParameterSet,
-    readonly name: string,
-    inFeatures: number,
-    outFeatures: number,
-    options: { bias: boolean; init: Init; biasInit?: Init },
-  ) {
-    this.kernel = params.create(`${name}.weight`, [outFeatures, inFeatures], options.init, {
-      transpose: true,
-    });
-    this.bias = options.bias
-      ? params.create(`${name}.bias`, [outFeatures], options.biasInit ?? { kind: 'zeros' })
-      : null;
-  }
-
-  apply(x: tf.Tensor2D): tf.Tensor2D {
-    return linear(x, this.kernel as tf.Tensor2D, this.bias);
-  }
-}
-
 /** x·W (+ b) as one fused GEMM, differentiated with plain products (see `plainProductGrads`). */
 export function linear(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor | null): tf.Tensor2D {
   const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -163,30 +127,6 @@ function plainProductGrads(a: tf.Tensor2D, b: tf.Tensor2D, dy: tf.Tensor2D): [tf
   return [tf.matMul(dy, tf.transpose(b)), tf.matMul(tf.transpose(a), dy)];
 }
 
-/** nn.LayerNorm over the last axis: biased variance, (x - mean) / sqrt(var + eps) · w + b. */
-export class LayerNorm {
-  readonly weight: tf.Variable;
-  readonly bias: tf.Variable | null;
-
-  constructor(
-    params: ParameterSet,
-    name: string,
-    size: number,
-    readonly eps: number,
-    bias: boolean,
-  ) {
-    this.weight = params.create(`${name}.weight`, [size], { kind: 'ones' });
-    this.bias = bias ? params.create(`${name}.bias`, [size], { kind: 'zeros' }) : null;
-  }
-
-  apply<T extends tf.Tensor>(x: T): T {
-    const weight = this.weight as tf.Tensor1D;
-    return (
-      this.bias === null ? layerNorm(x, weight, this.eps) : layerNorm(x, weight, this.eps, this.bias)
-    ) as T;
-  }
-}
-
 /** (x - mean) / sqrt(var + eps) over the last axis: the normalised input. */
 function normalise(x: tf.Tensor, eps: number): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
@@ -198,7 +138,7 @@ function normalise(x: tf.Tensor, eps: number): tf.Tensor {
  * input and r = 1/sqrt(var + eps); dw = Σ dy·x̂, db = Σ dy. The backward pass keeps only x (autodiff through the
  * composite keeps several intermediates of x's size, and their gradients, per norm).
  */
-function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number, bias?: tf.Tensor): tf.Tensor {
+export function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number, bias?: tf.Tensor): tf.Tensor {
   const norm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, w] = args as [tf.Tensor, tf.Tensor1D];
     const save = args[args.length - 1] as tf.GradSaveFunc;
@@ -252,25 +192,6 @@ export function embeddingLookup(
     return { value, gradFunc };
   });
   return lookup(table, ids) as tf.Tensor2D;
-}
-
-export class Embedding {
-  readonly weight: tf.Variable;
-
-  constructor(
-    params: ParameterSet,
-    name: string,
-    count: number,
-    size: number,
-    init: Init,
-    readonly paddingIdx: number | null,
-  ) {
-    this.weight = params.create(`${name}.weight`, [count, size], init);
-  }
-
-  lookup(ids: tf.Tensor1D): tf.Tensor2D {
-    return embeddingLookup(this.weight as tf.Tensor2D, ids, this.paddingIdx);
-  }
 }
 
 const SQRT_HALF = Math.SQRT1_2;

@@ -1,23 +1,26 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@bcmb/core';
-import * as tf from '@tensorflow/tfjs-core';
-import { defaultId2Label, type EncoderConfig, type ProblemType, parseConfig } from './config.js';
-import { ModelConfigError, WeightMismatchError } from './errors.js';
-import { type EncoderModel, TASK_CLASS_SUFFIX, type Task } from './model.js';
-import { createBert } from './models/bert.js';
-import { createModernBert } from './models/modernbert.js';
-import type { WeightSource } from './nn.js';
 import {
+  CONFIG_FILE,
   DEFAULT_SAFETENSORS_METADATA,
+  defaultId2Label,
+  type EncoderConfig,
+  familyOf,
   loadWeights,
+  type ProblemType,
+  readConfig,
   SAFETENSORS_WEIGHTS_FILE,
   type StateDict,
+  type Task,
+  taskFromArchitectures,
+  WeightMismatchError,
   type WeightsFormat,
   writeSafetensors,
-} from './weights/index.js';
-
-export const CONFIG_FILE = 'config.json';
+} from '@bcmb/architectures';
+import { writeFileAtomic } from '@bcmb/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { type EncoderModel, EncoderForTask } from './model.js';
+import { ParameterSet, type WeightSource } from './nn.js';
 
 export interface LoadReport {
   /** Where the weights came from; `random` for a model built from config.json alone. */
@@ -48,41 +51,6 @@ export interface FromPretrainedOptions {
   onWarning?: (message: string) => void;
 }
 
-/** Reads and parses `<dir>/config.json`, with optional overrides applied first. */
-export async function readConfig(
-  dir: string,
-  overrides: Record<string, unknown> = {},
-): Promise<EncoderConfig> {
-  const path = join(dir, CONFIG_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ModelConfigError('cannot read config.json', {
-      file: path,
-      cause: error,
-      hint: 'Point to a model folder',
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ModelConfigError('config.json is not valid JSON', { file: path, cause: error });
-  }
-  return parseConfig({ ...(raw as Record<string, unknown>), ...overrides }, path);
-}
-
-/** The head named by config.json `architectures[0]` (`…ForMaskedLM` → masked-lm), `base` when none matches. */
-export function taskFromArchitectures(config: EncoderConfig): Task {
-  const architecture = config.architectures[0] ?? '';
-  if (architecture.endsWith('ForPreTraining')) return 'masked-lm';
-  const found = (Object.entries(TASK_CLASS_SUFFIX) as [Task, string][]).find(
-    ([task, suffix]) => task !== 'base' && architecture.endsWith(suffix),
-  );
-  return found ? found[0] : 'base';
-}
-
 function withLabels(config: EncoderConfig, options: FromPretrainedOptions): EncoderConfig {
   let { id2label, numLabels, problemType } = config;
   if (options.id2label) {
@@ -97,13 +65,8 @@ function withLabels(config: EncoderConfig, options: FromPretrainedOptions): Enco
 
 /** Builds the model of a config's family; `source` supplies checkpoint weights, anything missing is initialised. */
 export function createModel(config: EncoderConfig, task: Task, source?: WeightSource): EncoderModel {
-  return config.modelType === 'bert'
-    ? createBert(config, task, source)
-    : createModernBert(config, task, source);
+  return new EncoderForTask(config, task, new ParameterSet(source));
 }
-
-/** The backbone prefix of each family's task models (`base_model_prefix` in transformers). */
-const BASE_PREFIX: Record<EncoderConfig['modelType'], string> = { bert: 'bert.', modernbert: 'model.' };
 
 /**
  * Serves checkpoint weights to the model under construction, reconciling the backbone prefix as
@@ -146,17 +109,7 @@ function isSilentlyIgnored(key: string, model: EncoderModel, familyPrefix: strin
   if (key.endsWith('position_ids')) return true;
   const unprefixed = key.startsWith(familyPrefix) ? key.slice(familyPrefix.length) : key;
   if (model.tiedWeights.has(key) || model.tiedWeights.has(unprefixed)) return true;
-  // BertForMaskedLM / BertForTokenClassification: _keys_to_ignore_on_load_unexpected = [r"pooler"].
-  return model.config.modelType === 'bert' && model.task !== 'base' && key.includes('pooler');
-}
-
-/**
- * BERT's pooler sits in the backbone's namespace (`bert.pooler.dense.*`) but checkpoints saved without it
- * (BertForMaskedLM / BertForTokenClassification use add_pooling_layer=False) are common; transformers then
- * initialises it and lists it among the newly initialised weights, as it does a head.
- */
-function isInitialisedLikeHead(name: string, model: EncoderModel): boolean {
-  return model.config.modelType === 'bert' && name.startsWith(`${model.basePrefix}pooler.`);
+  return familyOf(model.config).ignoredOnLoad(key, model.task);
 }
 
 /**
@@ -172,14 +125,14 @@ export async function fromPretrained(
   const config = withLabels(await readConfig(dir, options.configOverrides), options);
   const task = options.task ?? taskFromArchitectures(config);
   const weights = await loadWeights(dir);
-  const familyPrefix = BASE_PREFIX[config.modelType];
+  const familyPrefix = familyOf(config).backbonePrefix;
   const source = new CheckpointSource(weights.stateDict, familyPrefix, task === 'base');
   const model = createModel(config, task, source);
   try {
     const missing = [...model.params.initialized];
     const unexpected = source.remaining().filter((key) => !isSilentlyIgnored(key, model, familyPrefix));
     const backboneMissing = missing.filter(
-      (name) => name.startsWith(model.basePrefix) && !isInitialisedLikeHead(name, model),
+      (name) => name.startsWith(model.basePrefix) && !familyOf(config).initialisedLikeHead(name, task),
     );
     if (backboneMissing.length > 0 && !options.allowMissing) {
       throw new WeightMismatchError(

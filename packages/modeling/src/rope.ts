@@ -1,33 +1,5 @@
+import { ropeTables } from '@bcmb/architectures';
 import * as tf from '@tensorflow/tfjs-core';
-
-/** RoPE inverse frequencies θ^(-2k/d) for k < d/2, rounded to float32 as transformers computes them. */
-export function ropeInvFreq(theta: number, headDim: number): Float32Array {
-  const out = new Float32Array(headDim / 2);
-  for (let k = 0; k < out.length; k++) out[k] = 1 / theta ** ((2 * k) / headDim);
-  return out;
-}
-
-/** cos and sin of emb = cat(freqs, freqs), freqs = pos·inv_freq (float32), for positions 0..L-1, row-major [L, d]. */
-export function ropeAngles(
-  theta: number,
-  headDim: number,
-  length: number,
-): { cos: Float32Array; sin: Float32Array } {
-  const invFreq = ropeInvFreq(theta, headDim);
-  const half = headDim / 2;
-  const cos = new Float32Array(length * headDim);
-  const sin = new Float32Array(length * headDim);
-  for (let pos = 0; pos < length; pos++) {
-    for (let k = 0; k < half; k++) {
-      const angle = Math.fround(pos * invFreq[k]!);
-      for (const offset of [k, half + k]) {
-        cos[pos * headDim + offset] = Math.cos(angle);
-        sin[pos * headDim + offset] = Math.sin(angle);
-      }
-    }
-  }
-  return { cos, sin };
-}
 
 /**
  * RoPE tables laid out for a fused projection viewed as [B, L, 3·heads, d] (q heads, k heads, v heads):
@@ -46,7 +18,9 @@ export function qkvRopeTables(
   length: number,
   queryScale: number,
 ): QkvRope {
-  const { cos, sin } = ropeAngles(theta, headDim, length);
+  // The half-width tables, dimension k and k + d/2 sharing an angle.
+  const { cos, sin } = ropeTables(theta, headDim, length);
+  const half = headDim / 2;
   const slots = 3 * numHeads;
   const cosOut = new Float32Array(length * slots * headDim);
   const sinOut = new Float32Array(length * slots * headDim);
@@ -56,8 +30,9 @@ export function qkvRopeTables(
       const role = Math.floor(slot / numHeads); // 0 q, 1 k, 2 v
       const scale = role === 0 ? queryScale : 1;
       for (let j = 0; j < headDim; j++) {
-        cosOut[base + j] = role === 2 ? 1 : cos[pos * headDim + j]! * scale;
-        sinOut[base + j] = role === 2 ? 0 : sin[pos * headDim + j]! * scale;
+        const angle = pos * half + (j % half);
+        cosOut[base + j] = role === 2 ? 1 : cos[angle]! * scale;
+        sinOut[base + j] = role === 2 ? 0 : sin[angle]! * scale;
       }
     }
   }

@@ -3,14 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  disposeOutput,
-  fromPretrained,
-  initBackend,
-  randomModel,
-  UnsupportedConfigError,
-  WeightMismatchError,
-} from '../src/index.js';
+import { UnsupportedConfigError, WeightMismatchError } from '@bcmb/architectures';
+import { disposeOutput, fromPretrained, initBackend, randomModel } from '../src/index.js';
 import { MODELS_DIR, reference, referenceInputs } from './reference.js';
 
 let workDir: string;

@@ -4,14 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  disposeOutput,
-  fromPretrained,
-  initBackend,
-  loadWeights,
-  readSafetensorsHeader,
-  savePretrained,
-} from '../src/index.js';
+import { loadWeights, readSafetensorsHeader } from '@bcmb/architectures';
+import { disposeOutput, fromPretrained, initBackend, savePretrained } from '../src/index.js';
 import { MODELS_DIR, reference, referenceInputs } from './reference.js';
 
 const quiet = { onWarning: () => undefined };

@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  type BackendName,
-  createModel,
-  type EncoderModel,
-  type ForwardOptions,
-  initBackend,
-  parseConfig,
-} from '../src/index.js';
+import { parseConfig } from '@bcmb/architectures';
+import { type BackendName, createModel, type EncoderModel, type ForwardOptions, initBackend } from '../src/index.js';
 import { withDropoutSeeds } from '../src/nn.js';
 
 /** Small widths, several layers, every dropout active: what a training step exercises, at test size. */

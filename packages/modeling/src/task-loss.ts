@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EncoderConfig, ProblemType } from './config.js';
+import type { EncoderConfig, ProblemType, Task } from '@bcmb/architectures';
 import { ModelInputError } from './errors.js';
 import { inferProblemType, sequenceClassificationLoss, tokenCrossEntropyLoss } from './losses.js';
-import type { Task } from './model.js';
-import { linear } from './nn.js';
 
 /**
  * The loss each `transformers` head computes from its logits: masked-lm and token classification use
@@ -35,29 +33,4 @@ export class TaskLoss {
         });
     }
   }
-}
-
-/** ModernBERT sequence pooling: h[:, 0] (cls) or sum(h·mask) / sum(mask) (mean). */
-export function poolSequence(
-  hidden: tf.Tensor3D,
-  attentionMask: tf.Tensor2D,
-  pooling: 'cls' | 'mean',
-): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [batch, , size] = hidden.shape;
-    if (pooling === 'cls') return tf.reshape(tf.slice(hidden, [0, 0, 0], [batch, 1, size]), [batch, size]);
-    const mask = tf.cast(attentionMask, 'float32');
-    const summed = tf.sum(tf.mul(hidden, tf.expandDims(mask, 2)), 1);
-    return tf.div(summed, tf.sum(mask, 1, true)) as tf.Tensor2D;
-  });
-}
-
-/** [B, L] int32 ids as the flat [B·L] vector an embedding lookup takes. */
-export function flatIds(ids: tf.Tensor2D): tf.Tensor1D {
-  return tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [-1]);
-}
-
-/** The MLM decoder tied to the input embeddings: features · Eᵀ (+ bias), E the [vocab, H] table. */
-export function tiedDecoder(features: tf.Tensor2D, table: tf.Tensor, bias: tf.Tensor | null): tf.Tensor2D {
-  return linear(features, tf.transpose(table) as tf.Tensor2D, bias);
 }

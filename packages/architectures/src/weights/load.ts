@@ -1,15 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { PYTORCH_WEIGHTS_FILE, SAFETENSORS_INDEX_FILE, SAFETENSORS_WEIGHTS_FILE } from '../model-files.js';
 import { CheckpointFormatError, MissingWeightsError } from './errors.js';
 import { modernKeyName } from './legacy-keys.js';
 import { readSafetensors } from './safetensors.js';
 import type { StateDict } from './state-dict.js';
 import { readTorchCheckpointWithFormat } from './torch-checkpoint.js';
-
-/** File names `transformers` looks for (utils/constants: SAFE_WEIGHTS_NAME, SAFE_WEIGHTS_INDEX_NAME, WEIGHTS_NAME). */
-export const SAFETENSORS_WEIGHTS_FILE = 'model.safetensors';
-export const SAFETENSORS_INDEX_FILE = 'model.safetensors.index.json';
-export const PYTORCH_WEIGHTS_FILE = 'pytorch_model.bin';
 
 export type WeightsFormat = 'safetensors' | 'safetensors-sharded' | 'pytorch-zip' | 'pytorch-legacy';
 

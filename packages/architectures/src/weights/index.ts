@@ -3,9 +3,6 @@ export { modernKeyName, renameLegacyKeys } from './legacy-keys.js';
 export {
   type LoadedWeights,
   loadWeights,
-  PYTORCH_WEIGHTS_FILE,
-  SAFETENSORS_INDEX_FILE,
-  SAFETENSORS_WEIGHTS_FILE,
   type WeightsFormat,
 } from './load.js';
 export {

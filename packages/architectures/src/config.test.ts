@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from './config.js';
+import { parseConfig } from './registry.js';
 import { ModelConfigError, UnsupportedConfigError } from './errors.js';
 
 const MODERNBERT = {

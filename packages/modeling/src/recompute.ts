@@ -4,8 +4,8 @@ import { dropoutSeed, withDropoutSeeds } from './nn.js';
 /** One encoder layer: its input rows and the constant tensors it reads (masks, rotary tables) → output rows. */
 export type LayerRun = (input: tf.Tensor2D, constants: tf.Tensor[]) => tf.Tensor2D;
 
-/** One block of an encoder layer (attention or feed-forward), as `runBlocks` takes it. */
-export interface EncoderBlock {
+/** One block of an encoder layer (attention or feed-forward), as `runBlocks` takes it (gradient checkpointing). */
+export interface RecomputedBlock {
   run: LayerRun;
   /** Tensors the block reads without taking their gradient (masks, rotary tables). */
   constants: tf.Tensor[];
@@ -18,14 +18,14 @@ export interface EncoderBlock {
  * own; every block's output stays available) or `stack` (the whole stack is one checkpointed node, see
  * `checkpointedStack`; only the last output is returned).
  */
-export type CheckpointMode = 'plain' | 'blocks' | 'stack';
+export type RecomputeMode = 'plain' | 'blocks' | 'stack';
 
 /**
  * Runs `blocks` in order from `input` and returns their outputs (`stack`: the last one only). In every mode each
  * block's dropout masks come from one seed drawn for it here, so all modes draw the same masks (and give the same
  * gradients) from the same random state.
  */
-export function runBlocks(blocks: EncoderBlock[], input: tf.Tensor2D, mode: CheckpointMode): tf.Tensor2D[] {
+export function runBlocks(blocks: RecomputedBlock[], input: tf.Tensor2D, mode: RecomputeMode): tf.Tensor2D[] {
   const seeds = blocks.map(() => dropoutSeed());
   if (mode === 'stack') return [checkpointedStack(blocks, seeds, input)];
   const outputs: tf.Tensor2D[] = [];
@@ -47,7 +47,7 @@ export function runBlocks(blocks: EncoderBlock[], input: tf.Tensor2D, mode: Chec
  * every block boundary's gradient until the backward pass ends.
  */
 function checkpointedStack(
-  blocks: EncoderBlock[],
+  blocks: RecomputedBlock[],
   seeds: (number | string)[],
   input: tf.Tensor2D,
 ): tf.Tensor2D {
