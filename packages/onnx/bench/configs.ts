@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type EncoderConfig, parseConfig } from '@bcmb/modeling';
+import { type EncoderConfig, parseConfig } from '@bcmb/architectures';
 
 export type AnchorModel = 'bert-base' | 'modernbert-base';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadWeights, readConfig, type StateDict } from '@bcmb/modeling';
+import { loadWeights, readConfig, type StateDict } from '@bcmb/architectures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OnnxExportError } from './errors.js';
 import { type ExportedModel, exportEncoder, exportModelDir, saveOnnx } from './export.js';

@@ -1,22 +1,16 @@
-import { writeFileAtomic } from '@bcmb/core';
 import {
   type EncoderConfig,
+  familyOf,
   loadWeights,
   readConfig,
   type StateDict,
   type Task,
   taskFromArchitectures,
-} from '@bcmb/modeling';
-import { bertEncoder, bertMaskedLmHead, bertSequenceHead, bertTokenHead } from './bert.js';
+} from '@bcmb/architectures';
+import { writeFileAtomic } from '@bcmb/core';
 import { GraphBuilder, type ModelProto, serializeModel } from './graph.js';
-import type { HeadInputs } from './model-graph.js';
-import {
-  modernBertEncoder,
-  modernBertMaskedLmHead,
-  modernBertSequenceHead,
-  modernBertTokenHead,
-} from './modernbert.js';
-import { RandomWeights, WeightReader } from './weights.js';
+import { OnnxOps } from './onnx-ops.js';
+import { type ParameterValues, RandomValues, StateDictValues } from './weights.js';
 
 /** Graph input and output names, as Hugging Face's ONNX exports name them. */
 export const INPUT_IDS = 'input_ids';
@@ -49,8 +43,6 @@ export interface ExportedModel {
   outputNames: string[];
 }
 
-const BACKBONE_PREFIX: Record<EncoderConfig['modelType'], string> = { bert: 'bert.', modernbert: 'model.' };
-
 /**
  * Builds the ONNX graph of an encoder and head from its config and a state dict with `transformers` names
  * (from `loadWeights`, or `stateDictOf(model)` for a model bcmb just trained). Dynamic `batch` and `sequence`
@@ -61,7 +53,9 @@ export function exportEncoder(
   stateDict: StateDict,
   options: ExportOptions = {},
 ): ExportedModel {
-  return buildGraph(config, new WeightReader(stateDict, BACKBONE_PREFIX[config.modelType]), options);
+  const task = options.task ?? taskFromArchitectures(config);
+  const family = familyOf(config);
+  return buildGraph(config, task, new StateDictValues(stateDict, family.parameters(config, task), family.backbonePrefix), options);
 }
 
 /**
@@ -72,36 +66,32 @@ export function exportRandomEncoder(
   config: EncoderConfig,
   options: ExportOptions & { seed?: number } = {},
 ): ExportedModel {
-  return buildGraph(config, new RandomWeights(options.seed), options);
+  const task = options.task ?? taskFromArchitectures(config);
+  return buildGraph(config, task, new RandomValues(familyOf(config).parameters(config, task), options.seed), options);
 }
 
-function buildGraph(config: EncoderConfig, w: WeightReader, options: ExportOptions): ExportedModel {
-  const task = options.task ?? taskFromArchitectures(config);
+function buildGraph(config: EncoderConfig, task: Task, values: ParameterValues, options: ExportOptions): ExportedModel {
+  const family = familyOf(config);
   const quantize = options.quantize ?? false;
-  const emit = { quantize, unpad: options.unpad ?? true };
   const g = new GraphBuilder();
   const dims = ['batch', 'sequence'];
   const inputIds = g.input(INPUT_IDS, 'int64', dims);
   const attentionMask = g.input(ATTENTION_MASK, 'int64', dims);
   const inputNames = [INPUT_IDS, ATTENTION_MASK];
-
-  let hidden: string;
-  let logits: string | undefined;
-  if (config.modelType === 'bert') {
-    const tokenTypeIds = g.input(TOKEN_TYPE_IDS, 'int64', dims);
+  let tokenTypeIds: string | undefined;
+  if (family.usesTokenTypes) {
+    tokenTypeIds = g.input(TOKEN_TYPE_IDS, 'int64', dims);
     inputNames.push(TOKEN_TYPE_IDS);
-    hidden = bertEncoder(g, config, w, { inputIds, attentionMask, tokenTypeIds }, emit).lastHiddenState;
-    const head: HeadInputs = { hidden, attentionMask };
-    if (task === 'masked-lm') logits = bertMaskedLmHead(g, config, w, head);
-    if (task === 'sequence-classification') logits = bertSequenceHead(g, config, w, head);
-    if (task === 'token-classification') logits = bertTokenHead(g, config, w, head);
-  } else {
-    hidden = modernBertEncoder(g, config, w, { inputIds, attentionMask }, emit).lastHiddenState;
-    const head: HeadInputs = { hidden, attentionMask };
-    if (task === 'masked-lm') logits = modernBertMaskedLmHead(g, config, w, head);
-    if (task === 'sequence-classification') logits = modernBertSequenceHead(g, config, w, head);
-    if (task === 'token-classification') logits = modernBertTokenHead(g, config, w, head);
   }
+  const ops = new OnnxOps(g, values, { inputIds, attentionMask, tokenTypeIds }, {
+    quantize,
+    unpad: options.unpad ?? true,
+    maxPositions: config.maxPositionEmbeddings,
+  });
+  const result = family.forward(ops, config, task);
+  const hidden = ops.padded(result.hidden);
+  let logits: string | undefined;
+  if (result.logits) logits = task === 'sequence-classification' ? ops.value(result.logits) : ops.padded(result.logits);
 
   const outputNames: string[] = [];
   if (logits === undefined || (options.withHiddenState ?? true)) {

@@ -7,16 +7,6 @@ export {
   runSequences,
   type Sequence,
 } from './batching.js';
-export {
-  decodeSequence,
-  decodeTokens,
-  type EntitySpan,
-  entitiesFromWords,
-  type SequencePrediction,
-  type TokenAlignment,
-  type TokenPrediction,
-  type WordPrediction,
-} from './decode.js';
 export { OnnxExportError, OnnxInputError, OnnxRuntimeMissingError } from './errors.js';
 export {
   ATTENTION_MASK,
@@ -32,14 +22,8 @@ export {
   TOKEN_TYPE_IDS,
 } from './export.js';
 export { type ModelProto, MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } from './graph.js';
-export { MASK_FILL } from './layers.js';
-export {
-  type PredictEngine,
-  type Prediction,
-  Predictor,
-  type PredictorOptions,
-  type PredictTask,
-} from './predictor.js';
+export { OnnxOps, type OnnxGraphInputs, type OnnxOpsOptions, type OnnxValue } from './onnx-ops.js';
+export { type ParameterValues, RandomValues, StateDictValues } from './weights.js';
 export { type QuantizedMatrix, quantizePerChannel } from './quantize.js';
 export {
   type Device,

@@ -1,21 +1,6 @@
-import type { Activation } from '@bcmb/modeling';
+import { type Activation, MASK_FILL } from '@bcmb/architectures';
 import { type GraphBuilder, MS_DOMAIN } from './graph.js';
 import { quantizePerChannel } from './quantize.js';
-import type { WeightReader } from './weights.js';
-
-/**
- * Added to the scores of keys a query must not see. Large enough that exp() underflows to exactly 0 next to
- * any real score (as torch's finfo.min fill does), small enough that two fills add to a finite number, so a
- * query whose whole window is padding gets uniform attention rather than NaN (which would leak into real tokens).
- */
-export const MASK_FILL = -1e30;
-
-export interface EmitOptions {
-  /** int8 weights with per-output-channel scales for the encoder's linear layers (dynamic activations). */
-  quantize: boolean;
-  /** Run the dense layers on real tokens only (see unpad.ts). */
-  unpad: boolean;
-}
 
 /**
  * x·W for a torch Linear weight given as `[in, out]`. The bias is left to the caller so it can fold it into the
@@ -49,47 +34,9 @@ export function matmul(
   return g.one('DynamicQuantizeMatMul', inputs, {}, MS_DOMAIN);
 }
 
-/** `matmul` of the checkpoint's Linear weight `name` (`[out, in]` in the state dict). */
-export function project(
-  g: GraphBuilder,
-  w: WeightReader,
-  x: string,
-  name: string,
-  [inDim, outDim]: [number, number],
-  quantize = false,
-  backbone = true,
-  bias?: Float32Array,
-): string {
-  return matmul(g, x, w.linearWeight(name, inDim, outDim, backbone), inDim, outDim, name, quantize, bias);
-}
-
-/** A `[rows, width]` embedding table of the checkpoint as an initializer (the left input of Gather). */
-export function embeddingTable(
-  g: GraphBuilder,
-  w: WeightReader,
-  name: string,
-  rows: number,
-  width: number,
-): string {
-  return g.initializer(name, [rows, width], w.get(name, [rows, width]));
-}
-
 export function addBias(g: GraphBuilder, x: string, bias: Float32Array | undefined, hint: string): string {
   if (bias === undefined) return x;
   return g.one('Add', [x, g.initializer(hint, [bias.length], bias)]);
-}
-
-/** A full linear layer (weight, then bias if any). */
-export function linear(
-  g: GraphBuilder,
-  x: string,
-  weight: Float32Array,
-  bias: Float32Array | undefined,
-  dims: [number, number],
-  hint: string,
-  quantize = false,
-): string {
-  return addBias(g, matmul(g, x, weight, dims[0], dims[1], `${hint}.weight`, quantize), bias, `${hint}.bias`);
 }
 
 /**
@@ -110,25 +57,6 @@ export function layerNorm(
     [x, g.initializer(`${hint}.weight`, [gamma.length], gamma), g.initializer(`${hint}.bias`, [b.length], b)],
     { axis: -1, epsilon: { float: eps } },
   );
-}
-
-/**
- * `LayerNorm(x + skip + bias)`; returns the normalised value and the sum (the new residual stream). Emitted
- * as Add + LayerNormalization, not ORT's fused SkipLayerNormalization: on ORT 1.30's CPU provider that kernel
- * took about twice the time of the two plain ops (profiled on BERT-base, 8 × 512 tokens), a 5 % loss overall.
- */
-export function skipLayerNorm(
-  g: GraphBuilder,
-  x: string,
-  skip: string,
-  gamma: Float32Array,
-  beta: Float32Array | undefined,
-  bias: Float32Array | undefined,
-  eps: number,
-  hint: string,
-): { normed: string; sum: string } {
-  const sum = g.one('Add', [addBias(g, x, bias, `${hint}.residual_bias`), skip]);
-  return { normed: layerNorm(g, sum, gamma, beta, eps, hint), sum };
 }
 
 /** `act(x + bias)` with the activation `transformers` names; exact erf GELU for `gelu`. */
@@ -195,9 +123,4 @@ export function maskAsFloat(g: GraphBuilder, mask: string): string {
 /** `[B, L]` int64 attention mask → int32 key padding mask for MultiHeadAttention. */
 export function maskAsInt32(g: GraphBuilder, mask: string): string {
   return g.one('Cast', [mask], { to: 6 });
-}
-
-/** `h[:, 0]`, the first token of each sequence, `[B, H]`. */
-export function firstToken(g: GraphBuilder, h: string): string {
-  return g.one('Gather', [h, g.constInt64([0], true)], { axis: 1 });
 }

@@ -1,4 +1,5 @@
-import { fromPretrained, initBackend, loadWeights, readConfig, stateDictOf } from '@bcmb/modeling';
+import { loadWeights, readConfig } from '@bcmb/architectures';
+import { fromPretrained, initBackend, stateDictOf } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportEncoder, exportModelDir } from './export.js';

@@ -6,7 +6,7 @@
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadWeights, MissingWeightsError, readConfig } from '@bcmb/modeling';
+import { loadWeights, MissingWeightsError, readConfig } from '@bcmb/architectures';
 import { exportEncoder, exportRandomEncoder } from './export.js';
 import { type Device, OnnxSession, onnxRuntimeAvailable, type TokenBatch } from './runtime.js';
 

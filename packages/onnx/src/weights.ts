@@ -1,47 +1,73 @@
-import type { StateDict, WeightTensor } from '@bcmb/modeling';
+import type { ParameterSpec, StateDict, WeightTensor } from '@bcmb/architectures';
 import { OnnxExportError } from './errors.js';
 
+/** Where an engine's graph builder gets each parameter, by full `transformers` name, in PyTorch layout. */
+export interface ParameterValues {
+  get(name: string): Float32Array;
+  /** PyTorch shape, from the family's parameter list. */
+  shape(name: string): number[];
+  role(name: string): ParameterSpec['role'];
+}
+
+/** The family's parameter list by name, for `shape` and `role`. */
+class ParameterList {
+  private readonly specs: Map<string, ParameterSpec>;
+
+  constructor(parameters: readonly ParameterSpec[]) {
+    this.specs = new Map(parameters.map((spec) => [spec.name, spec]));
+  }
+
+  spec(name: string): ParameterSpec {
+    const spec = this.specs.get(name);
+    if (!spec) throw new OnnxExportError(`the model has no parameter "${name}"`);
+    return spec;
+  }
+}
+
 /**
- * Reads a state dict by `transformers` weight name. Backbone names are asked for without the task model's
- * prefix (`bert.` / `model.`) and found with or without it, so a bare base checkpoint and a task checkpoint
- * both export, as `from_pretrained` loads both.
+ * Reads a state dict by full `transformers` weight name, checked against the shapes the family's parameter list
+ * gives. The backbone prefix is reconciled as `from_pretrained` does, so a bare base checkpoint exports as a task
+ * model's backbone and a task checkpoint as a base model.
  */
-export class WeightReader {
+export class StateDictValues extends ParameterList implements ParameterValues {
   constructor(
     private readonly dict: StateDict,
-    private readonly backbonePrefix: string,
-  ) {}
-
-  private find(name: string, backbone: boolean): WeightTensor | undefined {
-    if (!backbone) return this.dict.get(name);
-    return this.dict.get(`${this.backbonePrefix}${name}`) ?? this.dict.get(name);
+    parameters: readonly ParameterSpec[],
+    private readonly familyPrefix: string,
+  ) {
+    super(parameters);
   }
 
-  has(name: string, backbone = true): boolean {
-    return this.find(name, backbone) !== undefined;
+  shape(name: string): number[] {
+    return this.spec(name).shape;
   }
 
-  /** The tensor, checked against the shape the config implies. */
-  get(name: string, shape: readonly number[], backbone = true): Float32Array {
-    const tensor = this.find(name, backbone);
-    const fullName = backbone ? `${this.backbonePrefix}${name}` : name;
+  role(name: string): ParameterSpec['role'] {
+    return this.spec(name).role;
+  }
+
+  private find(name: string): WeightTensor | undefined {
+    const exact = this.dict.get(name);
+    if (exact) return exact;
+    if (name.startsWith(this.familyPrefix)) return this.dict.get(name.slice(this.familyPrefix.length));
+    return this.dict.get(`${this.familyPrefix}${name}`);
+  }
+
+  get(name: string): Float32Array {
+    const tensor = this.find(name);
     if (tensor === undefined) {
-      throw new OnnxExportError(`the weights have no "${fullName}"`, {
+      throw new OnnxExportError(`the weights have no "${name}"`, {
         hint: 'Export a checkpoint of the architecture and task named in config.json',
       });
     }
-    if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
+    const shape = this.shape(name);
+    if ((tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i]))) {
       throw new OnnxExportError(
-        `"${fullName}" has shape [${tensor.shape.join(', ')}], the config implies [${shape.join(', ')}]`,
+        `"${name}" has shape [${tensor.shape.join(', ')}], the config implies [${shape.join(', ')}]`,
         { hint: 'Check that config.json belongs to these weights' },
       );
     }
     return tensor.data;
-  }
-
-  /** A torch Linear weight `[out, in]`, transposed to the `[in, out]` right operand of MatMul. */
-  linearWeight(name: string, inDim: number, outDim: number, backbone = true): Float32Array {
-    return transpose(this.get(name, [outDim, inDim], backbone), outDim, inDim);
   }
 }
 
@@ -59,25 +85,30 @@ export function transpose(data: Float32Array, rows: number, cols: number): Float
 const RANDOM_INIT_STD = 0.02;
 
 /**
- * Freshly initialised weights for any name asked for, the way `transformers` initialises a model: norm
- * weights 1, biases 0, everything else Normal(0, 0.02). Seeded, for benchmarks of full-size shapes.
+ * Freshly initialised weights for every parameter of a family's list, the way `transformers` initialises a
+ * model: norm weights 1, biases 0, everything else Normal(0, 0.02). Seeded, for benchmarks of full-size shapes.
  */
-export class RandomWeights extends WeightReader {
+export class RandomValues extends ParameterList implements ParameterValues {
   private state: number;
 
-  constructor(seed = 42) {
-    super(new Map(), '');
+  constructor(parameters: readonly ParameterSpec[], seed = 42) {
+    super(parameters);
     this.state = seed >>> 0 || 1;
   }
 
-  override has(): boolean {
-    return false;
+  shape(name: string): number[] {
+    return this.spec(name).shape;
   }
 
-  override get(name: string, shape: readonly number[]): Float32Array {
-    const data = new Float32Array(shape.reduce((n, d) => n * d, 1));
-    if (/norm\.weight$|LayerNorm\.weight$/i.test(name)) return data.fill(1);
-    if (name.endsWith('bias')) return data;
+  role(name: string): ParameterSpec['role'] {
+    return this.spec(name).role;
+  }
+
+  get(name: string): Float32Array {
+    const spec = this.spec(name);
+    const data = new Float32Array(spec.shape.reduce((n, d) => n * d, 1));
+    if (spec.init.kind === 'ones') return data.fill(1);
+    if (spec.init.kind === 'zeros') return data;
     for (let i = 0; i < data.length; i += 2) {
       // Box-Muller on a xorshift32 stream.
       const u = (this.next() + 1) / 4294967297;

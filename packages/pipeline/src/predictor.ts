@@ -1,19 +1,26 @@
 import {
   type EncoderConfig,
-  fromPretrained,
-  initBackend,
   loadWeights,
   readConfig,
   type Task,
   taskFromArchitectures,
-} from '@bcmb/modeling';
+} from '@bcmb/architectures';
+import { fromPretrained, initBackend } from '@bcmb/modeling';
 import { loadTokenizer, type Tokenizer } from '@bcmb/tokenizer';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BatchingOptions, padBatch, planBatches, runSequences, type Sequence } from './batching.js';
+import {
+  type BatchingOptions,
+  type Device,
+  exportEncoder,
+  LOGITS,
+  OnnxInputError,
+  OnnxSession,
+  padBatch,
+  planBatches,
+  runSequences,
+  type Sequence,
+} from '@bcmb/onnx';
 import { decodeSequence, decodeTokens, type SequencePrediction, type TokenPrediction } from './decode.js';
-import { OnnxInputError } from './errors.js';
-import { exportEncoder, LOGITS } from './export.js';
-import { type Device, OnnxSession } from './runtime.js';
 
 export type PredictEngine = 'onnx' | 'tfjs';
 export type PredictTask = Extract<Task, 'sequence-classification' | 'token-classification'>;

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SequencePrediction, TokenPrediction } from './decode.js';
 import { type Prediction, Predictor } from './predictor.js';
-import { onnxRuntimeAvailable } from './runtime.js';
+import { onnxRuntimeAvailable } from '@bcmb/onnx';
 import { tinyClassifierDir } from './testing/tiny-classifier.js';
 
 const runtime = await onnxRuntimeAvailable();

@@ -2,8 +2,10 @@ import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { modelDir } from './fixtures.js';
 
+
+const MODELS_DIR = fileURLToPath(new URL('../../../../fixtures/models/', import.meta.url));
+const modelDir = (name: string) => `${MODELS_DIR}${name}`;
 const TINY_WORDPIECE = fileURLToPath(new URL('../../fixtures/tiny-wordpiece/', import.meta.url));
 
 /**

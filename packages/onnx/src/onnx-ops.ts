@@ -1,0 +1,296 @@
+import {
+  type Activation,
+  type AttentionSpec,
+  type EmbeddingIds,
+  type EncoderBlock,
+  type EncoderOps,
+  type Pooling,
+  type Projection,
+  type QkvProjections,
+  ropeTables,
+} from '@bcmb/architectures';
+import { type GraphBuilder, MS_DOMAIN } from './graph.js';
+import { activation, fullAttention, layerNorm, maskAsFloat, maskAsInt32, matmul, splitLast } from './layers.js';
+import { slidingAttention } from './sliding-attention.js';
+import { type TokenLayout, tokenLayout } from './unpad.js';
+import { transpose, type ParameterValues } from './weights.js';
+
+/**
+ * A value of the graph: `name`, plus a bias still to be added. Keeping the bias apart lets the next operation fold
+ * it into a fused kernel (BiasGelu, MultiHeadAttention's bias input) instead of a separate Add.
+ */
+export interface OnnxValue {
+  name: string;
+  /** Size of the last axis. */
+  width: number;
+  bias?: string;
+}
+
+export interface OnnxGraphInputs {
+  /** int64 `[B, L]`. */
+  inputIds: string;
+  /** int64 `[B, L]`. */
+  attentionMask: string;
+  /** int64 `[B, L]`, for families that use token types. */
+  tokenTypeIds?: string;
+}
+
+export interface OnnxOpsOptions {
+  /** int8 weights with per-output-channel scales for the encoder layers' linear layers (heads stay float32). */
+  quantize: boolean;
+  /** Run the per-token layers on real tokens only (see unpad.ts). */
+  unpad: boolean;
+  /** Longest sequence the rotary tables cover (the config's max_position_embeddings). */
+  maxPositions: number;
+}
+
+/**
+ * The model operations as an ONNX inference graph on ONNX Runtime's fused kernels. Rows are 2-D `[tokens, width]`:
+ * the batch's real tokens when unpadded, else every padded position; attention scatters them back into
+ * `[B, L, width]` sequences and gathers its output again.
+ */
+export class OnnxOps implements EncoderOps<OnnxValue> {
+  private readonly layout: TokenLayout;
+  private readonly initializers = new Map<string, string>();
+  private readonly ropeCaches = new Map<number, [string, string]>();
+  private inBlocks = false;
+  private keyMaskInt?: string;
+  private keyMaskFloat?: string;
+
+  constructor(
+    private readonly g: GraphBuilder,
+    private readonly weights: ParameterValues,
+    private readonly inputs: OnnxGraphInputs,
+    private readonly options: OnnxOpsOptions,
+  ) {
+    this.layout = tokenLayout(g, inputs.attentionMask, options.unpad);
+  }
+
+  /** Adds the pending bias, if any. */
+  value(x: OnnxValue): string {
+    if (!x.bias) return x.name;
+    return this.g.one('Add', [x.name, x.bias]);
+  }
+
+  /** Rows → `[B, L, width]`. */
+  padded(x: OnnxValue): string {
+    return this.layout.toPadded(this.value(x), x.width);
+  }
+
+  /** A parameter as an initializer (each name once), in PyTorch layout. */
+  private initializer(name: string, dims: number[]): string {
+    let init = this.initializers.get(name);
+    if (init === undefined) {
+      init = this.g.initializer(name, dims, this.weights.get(name));
+      this.initializers.set(name, init);
+    }
+    return init;
+  }
+
+  private vector(name: string): string {
+    return this.initializer(name, this.weights.shape(name));
+  }
+
+  embed(table: string, ids: EmbeddingIds): OnnxValue {
+    const shape = this.weights.shape(table);
+    const tableInit = this.initializer(table, shape);
+    const g = this.g;
+    let idsPadded: string;
+    if (ids === 'tokens') idsPadded = this.inputs.inputIds;
+    else if (ids === 'token-types') {
+      // A graph without a token_type_ids input reads row 0 for every token, as BertEmbeddings does.
+      idsPadded = this.inputs.tokenTypeIds ?? g.one('Mul', [this.inputs.inputIds, g.constInt64([0], true)]);
+    } else {
+      const length = g.one('Shape', [this.inputs.inputIds], { start: 1, end: 2 });
+      const positions = g.one('Range', [
+        g.constInt64([0], true),
+        g.one('Squeeze', [length, g.constInt64([0])]),
+        g.constInt64([1], true),
+      ]);
+      idsPadded = g.one('Expand', [positions, g.one('Shape', [this.inputs.inputIds])]);
+    }
+    return { name: g.one('Gather', [tableInit, this.layout.denseIds(idsPadded)]), width: shape[1] as number };
+  }
+
+  linear(x: OnnxValue, { weight, bias }: Projection): OnnxValue {
+    const g = this.g;
+    const [outDim, inDim] = this.weights.shape(weight) as [number, number];
+    const input = this.value(x);
+    if (this.weights.role(weight) !== 'linear') {
+      // A tied decoder reading the [vocab, H] embedding table: Gemm with transB on the shared initializer.
+      const product = g.one('Gemm', [input, this.initializer(weight, [outDim, inDim])], { transB: 1 });
+      return { name: product, width: outDim, bias: bias === undefined ? undefined : this.vector(bias) };
+    }
+    const kernel = transpose(this.weights.get(weight), outDim, inDim);
+    const pendingBias = bias === undefined ? undefined : this.vector(bias);
+    if (this.options.quantize && this.inBlocks) {
+      const b = bias === undefined ? undefined : this.weights.get(bias);
+      return { name: matmul(g, input, kernel, inDim, outDim, weight, true, b), width: outDim };
+    }
+    return { name: matmul(g, input, kernel, inDim, outDim, weight, false), width: outDim, bias: pendingBias };
+  }
+
+  layerNorm(x: OnnxValue, weight: string, bias: string | undefined, eps: number): OnnxValue {
+    const gamma = this.weights.get(weight);
+    const beta = bias === undefined ? undefined : this.weights.get(bias);
+    return {
+      name: layerNorm(this.g, this.value(x), gamma, beta, eps, weight.replace(/\.weight$/, '')),
+      width: x.width,
+    };
+  }
+
+  add(a: OnnxValue, b: OnnxValue): OnnxValue {
+    return { name: this.g.one('Add', [this.value(a), this.value(b)]), width: a.width };
+  }
+
+  activation(x: OnnxValue, act: Activation): OnnxValue {
+    const g = this.g;
+    if (act === 'gelu' && x.bias)
+      return { name: g.one('BiasGelu', [x.name, x.bias], {}, MS_DOMAIN), width: x.width };
+    return { name: activation(g, this.value(x), undefined, act, 'act'), width: x.width };
+  }
+
+  gatedActivation(x: OnnxValue, act: Activation): OnnxValue {
+    const half = x.width / 2;
+    const [input, gate] = splitLast(this.g, this.value(x), 2, half) as [string, string];
+    return { name: this.g.one('Mul', [activation(this.g, input, undefined, act, 'act'), gate]), width: half };
+  }
+
+  attention(x: OnnxValue, projections: QkvProjections, spec: AttentionSpec): OnnxValue {
+    const g = this.g;
+    const H = spec.numHeads * spec.headDim;
+    const qkv = 'fused' in projections ? this.linear(x, projections.fused) : this.concatenatedQkv(x, projections);
+    let context: string;
+    if (!spec.rope && spec.window.kind === 'full') {
+      // MultiHeadAttention adds the q ‖ k ‖ v bias itself.
+      const [q, k, v] = splitLast(g, this.layout.toPadded(qkv.name, 3 * H), 3, H) as [string, string, string];
+      context = fullAttention(g, q, k, v, this.keyMask(), spec.numHeads, qkv.bias);
+    } else {
+      const padded = this.padded(qkv);
+      const rotate = spec.rope ? this.rotary(spec.rope.theta, spec) : (value: string) => value;
+      if (spec.window.kind === 'full') {
+        const [q, k, v] = splitLast(g, padded, 3, H) as [string, string, string];
+        context = fullAttention(g, rotate(q), rotate(k), v, this.keyMask(), spec.numHeads);
+      } else {
+        context = slidingAttention(g, padded, this.keyMaskAsFloat(), rotate, {
+          numHeads: spec.numHeads,
+          headDim: spec.headDim,
+          halfWindow: spec.window.halfWindow,
+        });
+      }
+    }
+    return { name: this.layout.toDense(context, H), width: H };
+  }
+
+  /** BERT's query, key and value as one GEMM on their concatenated weights; the biases stay pending. */
+  private concatenatedQkv(
+    x: OnnxValue,
+    { query, key, value }: { query: Projection; key: Projection; value: Projection },
+  ): OnnxValue {
+    const parts = [query, key, value];
+    const [outDim, inDim] = this.weights.shape(query.weight) as [number, number];
+    const weight = concatColumns(
+      parts.map((p) => transpose(this.weights.get(p.weight), outDim, inDim)),
+      inDim,
+    );
+    const biases = parts.every((p) => p.bias !== undefined)
+      ? concat(parts.map((p) => this.weights.get(p.bias as string)))
+      : undefined;
+    const hint = query.weight.replace(/query\.weight$/, 'qkv.weight');
+    const input = this.value(x);
+    const width = 3 * outDim;
+    if (this.options.quantize && this.inBlocks)
+      return { name: matmul(this.g, input, weight, inDim, width, hint, true, biases), width };
+    const product = matmul(this.g, input, weight, inDim, width, hint, false);
+    if (!biases) return { name: product, width };
+    const biasName = this.g.initializer(hint.replace(/weight$/, 'bias'), [width], biases);
+    return { name: product, width, bias: biasName };
+  }
+
+  private rotary(theta: number, spec: AttentionSpec): (x: string) => string {
+    let caches = this.ropeCaches.get(theta);
+    if (caches === undefined) {
+      const positions = this.options.maxPositions;
+      const { cos, sin } = ropeTables(theta, spec.headDim, positions);
+      caches = [
+        this.g.initializer(`rope_cos_${theta}`, [positions, spec.headDim / 2], cos),
+        this.g.initializer(`rope_sin_${theta}`, [positions, spec.headDim / 2], sin),
+      ];
+      this.ropeCaches.set(theta, caches);
+    }
+    const [cos, sin] = caches;
+    const position0 = this.g.constInt64([0]);
+    return (x) =>
+      this.g.one('RotaryEmbedding', [x, position0, cos, sin], { interleaved: 0, num_heads: spec.numHeads }, MS_DOMAIN);
+  }
+
+  private keyMask(): string {
+    this.keyMaskInt ??= maskAsInt32(this.g, this.inputs.attentionMask);
+    return this.keyMaskInt;
+  }
+
+  private keyMaskAsFloat(): string {
+    this.keyMaskFloat ??= maskAsFloat(this.g, this.inputs.attentionMask);
+    return this.keyMaskFloat;
+  }
+
+  dropout(x: OnnxValue): OnnxValue {
+    return x;
+  }
+
+  pool(x: OnnxValue, how: Pooling): OnnxValue {
+    const g = this.g;
+    const sequence = this.padded(x);
+    if (how === 'cls')
+      return { name: g.one('Gather', [sequence, g.constInt64([0], true)], { axis: 1 }), width: x.width };
+    // Padding rows are zero in the padded layout only when unpadded; mask them explicitly.
+    const mask = this.keyMaskAsFloat();
+    const axis = g.constInt64([1]);
+    const summed = g.one('ReduceSum', [g.one('Mul', [sequence, g.one('Unsqueeze', [mask, g.constInt64([-1])])]), axis], {
+      keepdims: 0,
+    });
+    return { name: g.one('Div', [summed, g.one('ReduceSum', [mask, axis], { keepdims: 1 })]), width: x.width };
+  }
+
+  blocks(x: OnnxValue, blocks: readonly EncoderBlock<OnnxValue>[]): OnnxValue[] {
+    const outputs: OnnxValue[] = [];
+    let hidden = x;
+    this.inBlocks = true;
+    try {
+      for (const block of blocks) {
+        hidden = block.run(hidden);
+        outputs.push(hidden);
+      }
+    } finally {
+      this.inBlocks = false;
+    }
+    return outputs;
+  }
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** `[in, a] ++ [in, b] ++ …` along the output axis (fused QKV weight from three `[in, out]` matrices). */
+function concatColumns(parts: Float32Array[], inDim: number): Float32Array {
+  const widths = parts.map((p) => p.length / inDim);
+  const total = widths.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(inDim * total);
+  for (let r = 0; r < inDim; r++) {
+    let col = 0;
+    parts.forEach((part, i) => {
+      const width = widths[i] as number;
+      out.set(part.subarray(r * width, (r + 1) * width), r * total + col);
+      col += width;
+    });
+  }
+  return out;
+}
+
