@@ -160,7 +160,7 @@ async function main() {
       const started = performance.now();
       const quantize = variant.endsWith('int8');
       const model = isPlain(variant)
-        ? serializeModel(exportPlainEncoder(config, undefined, { quantize }))
+        ? serializeModel(exportPlainEncoder(config, { quantize }))
         : exportRandomEncoder(config, { task: 'base', quantize, seed: 42 });
       // No spinning: on a shared machine spinning threads steal the cores being measured.
       sessions[variant] = await OnnxSession.create(model, { threads: THREADS, spinning: false });

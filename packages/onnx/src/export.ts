@@ -31,6 +31,8 @@ export interface ExportOptions {
   unpad?: boolean;
   /** Also output `last_hidden_state` when a head is exported (always output for `base`). Default true. */
   withHiddenState?: boolean;
+  /** ORT's fused kernels (default) or standard opset-17 ops only (see `OnnxOpsOptions.kernels`). */
+  kernels?: 'fused' | 'standard';
 }
 
 export interface ExportedModel {
@@ -55,7 +57,12 @@ export function exportEncoder(
 ): ExportedModel {
   const task = options.task ?? taskFromArchitectures(config);
   const family = familyOf(config);
-  return buildGraph(config, task, new StateDictValues(stateDict, family.parameters(config, task), family.backbonePrefix), options);
+  return buildGraph(
+    config,
+    task,
+    new StateDictValues(stateDict, family.parameters(config, task), family.backbonePrefix),
+    options,
+  );
 }
 
 /**
@@ -67,10 +74,20 @@ export function exportRandomEncoder(
   options: ExportOptions & { seed?: number } = {},
 ): ExportedModel {
   const task = options.task ?? taskFromArchitectures(config);
-  return buildGraph(config, task, new RandomValues(familyOf(config).parameters(config, task), options.seed), options);
+  return buildGraph(
+    config,
+    task,
+    new RandomValues(familyOf(config).parameters(config, task), options.seed),
+    options,
+  );
 }
 
-function buildGraph(config: EncoderConfig, task: Task, values: ParameterValues, options: ExportOptions): ExportedModel {
+function buildGraph(
+  config: EncoderConfig,
+  task: Task,
+  values: ParameterValues,
+  options: ExportOptions,
+): ExportedModel {
   const family = familyOf(config);
   const quantize = options.quantize ?? false;
   const g = new GraphBuilder();
@@ -83,15 +100,22 @@ function buildGraph(config: EncoderConfig, task: Task, values: ParameterValues, 
     tokenTypeIds = g.input(TOKEN_TYPE_IDS, 'int64', dims);
     inputNames.push(TOKEN_TYPE_IDS);
   }
-  const ops = new OnnxOps(g, values, { inputIds, attentionMask, tokenTypeIds }, {
-    quantize,
-    unpad: options.unpad ?? true,
-    maxPositions: config.maxPositionEmbeddings,
-  });
+  const ops = new OnnxOps(
+    g,
+    values,
+    { inputIds, attentionMask, tokenTypeIds },
+    {
+      quantize,
+      unpad: options.unpad ?? true,
+      maxPositions: config.maxPositionEmbeddings,
+      kernels: options.kernels ?? 'fused',
+    },
+  );
   const result = family.forward(ops, config, task);
   const hidden = ops.padded(result.hidden);
   let logits: string | undefined;
-  if (result.logits) logits = task === 'sequence-classification' ? ops.value(result.logits) : ops.padded(result.logits);
+  if (result.logits)
+    logits = task === 'sequence-classification' ? ops.value(result.logits) : ops.padded(result.logits);
 
   const outputNames: string[] = [];
   if (logits === undefined || (options.withHiddenState ?? true)) {

@@ -10,8 +10,26 @@ import {
   ropeTables,
 } from '@bcmb/architectures';
 import { type GraphBuilder, MS_DOMAIN } from './graph.js';
-import { activation, fullAttention, layerNorm, maskAsFloat, maskAsInt32, matmul, splitLast } from './layers.js';
+import {
+  activation,
+  fullAttention,
+  layerNorm,
+  maskAsFloat,
+  maskAsInt32,
+  matmul,
+  splitLast,
+} from './layers.js';
 import { slidingAttention } from './sliding-attention.js';
+import {
+  additiveBandMask,
+  additivePaddingMask,
+  dynamicQuantizedMatMul,
+  fullWidthTable,
+  rotateHalfRope,
+  scaledDotProduct,
+  splitHeads,
+  standardActivation,
+} from './standard-kernels.js';
 import { type TokenLayout, tokenLayout } from './unpad.js';
 import { transpose, type ParameterValues } from './weights.js';
 
@@ -42,6 +60,13 @@ export interface OnnxOpsOptions {
   unpad: boolean;
   /** Longest sequence the rotary tables cover (the config's max_position_embeddings). */
   maxPositions: number;
+  /**
+   * `fused` (default): ORT's contrib kernels (MultiHeadAttention, RotaryEmbedding, BiasGelu,
+   * DynamicQuantizeMatMul), sliding windows as blocks. `standard`: opset-17 ops only, as `torch.onnx.export`
+   * writes `transformers`' eager code (full L × L masks, rotate_half, erf GELU): what the training graphs
+   * differentiate, and the bench's stand-in for the transformers.js route.
+   */
+  kernels?: 'fused' | 'standard';
 }
 
 /**
@@ -54,6 +79,9 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
   private readonly initializers = new Map<string, string>();
   private readonly ropeCaches = new Map<number, [string, string]>();
   private inBlocks = false;
+  private readonly standard: boolean;
+  private readonly standardMasks = new Map<string, string>();
+  private positionsValue?: string;
   private keyMaskInt?: string;
   private keyMaskFloat?: string;
 
@@ -64,6 +92,7 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
     private readonly options: OnnxOpsOptions,
   ) {
     this.layout = tokenLayout(g, inputs.attentionMask, options.unpad);
+    this.standard = options.kernels === 'standard';
   }
 
   /** Adds the pending bias, if any. */
@@ -123,6 +152,10 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
     }
     const kernel = transpose(this.weights.get(weight), outDim, inDim);
     const pendingBias = bias === undefined ? undefined : this.vector(bias);
+    if (this.options.quantize && this.inBlocks && this.standard) {
+      const product = dynamicQuantizedMatMul(g, input, kernel, weight, inDim, outDim);
+      return { name: product, width: outDim, bias: bias === undefined ? undefined : this.vector(bias) };
+    }
     if (this.options.quantize && this.inBlocks) {
       const b = bias === undefined ? undefined : this.weights.get(bias);
       return { name: matmul(g, input, kernel, inDim, outDim, weight, true, b), width: outDim };
@@ -145,6 +178,7 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
 
   activation(x: OnnxValue, act: Activation): OnnxValue {
     const g = this.g;
+    if (this.standard) return { name: standardActivation(g, this.value(x), act), width: x.width };
     if (act === 'gelu' && x.bias)
       return { name: g.one('BiasGelu', [x.name, x.bias], {}, MS_DOMAIN), width: x.width };
     return { name: activation(g, this.value(x), undefined, act, 'act'), width: x.width };
@@ -153,13 +187,18 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
   gatedActivation(x: OnnxValue, act: Activation): OnnxValue {
     const half = x.width / 2;
     const [input, gate] = splitLast(this.g, this.value(x), 2, half) as [string, string];
-    return { name: this.g.one('Mul', [activation(this.g, input, undefined, act, 'act'), gate]), width: half };
+    const activated = this.standard
+      ? standardActivation(this.g, input, act)
+      : activation(this.g, input, undefined, act, 'act');
+    return { name: this.g.one('Mul', [activated, gate]), width: half };
   }
 
   attention(x: OnnxValue, projections: QkvProjections, spec: AttentionSpec): OnnxValue {
+    if (this.standard) return this.standardAttention(x, projections, spec);
     const g = this.g;
     const H = spec.numHeads * spec.headDim;
-    const qkv = 'fused' in projections ? this.linear(x, projections.fused) : this.concatenatedQkv(x, projections);
+    const qkv =
+      'fused' in projections ? this.linear(x, projections.fused) : this.concatenatedQkv(x, projections);
     let context: string;
     if (!spec.rope && spec.window.kind === 'full') {
       // MultiHeadAttention adds the q ‖ k ‖ v bias itself.
@@ -180,6 +219,79 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
       }
     }
     return { name: this.layout.toDense(context, H), width: H };
+  }
+
+  private standardAttention(x: OnnxValue, projections: QkvProjections, spec: AttentionSpec): OnnxValue {
+    const g = this.g;
+    const { numHeads: N, headDim: d } = spec;
+    const H = N * d;
+    let parts: [string, string, string];
+    if ('fused' in projections) {
+      parts = splitLast(g, this.padded(this.linear(x, projections.fused)), 3, H) as [string, string, string];
+    } else {
+      const { query, key, value } = projections;
+      parts = [query, key, value].map((p) => this.padded(this.linear(x, p))) as [string, string, string];
+    }
+    let [q, k, v] = parts.map((part) => splitHeads(g, part, N, d)) as [string, string, string];
+    if (spec.rope) {
+      const [cos, sin] = this.fullRopeTables(spec.rope.theta, d);
+      q = rotateHalfRope(g, q, cos, sin, d);
+      k = rotateHalfRope(g, k, cos, sin, d);
+    }
+    const context = scaledDotProduct(g, q, k, v, this.standardMask(spec), d, N);
+    return { name: this.layout.toDense(context, H), width: H };
+  }
+
+  /** Positions 0..L-1 of the padded batch (int64 `[L]`). */
+  private positions(): string {
+    if (this.positionsValue === undefined) {
+      const g = this.g;
+      const length = g.one('Squeeze', [
+        g.one('Shape', [this.inputs.inputIds], { start: 1, end: 2 }),
+        g.constInt64([0]),
+      ]);
+      this.positionsValue = g.one('Range', [g.constInt64([0], true), length, g.constInt64([1], true)]);
+    }
+    return this.positionsValue;
+  }
+
+  /** The additive mask of a spec: padding `[B, 1, 1, L]`, or padding plus the sliding band `[B, 1, L, L]`. */
+  private standardMask(spec: AttentionSpec): string {
+    const key = spec.window.kind === 'full' ? 'full' : `sliding${spec.window.halfWindow}`;
+    let mask = this.standardMasks.get(key);
+    if (mask === undefined) {
+      const padding =
+        this.standardMasks.get('full') ?? additivePaddingMask(this.g, this.inputs.attentionMask);
+      this.standardMasks.set('full', padding);
+      mask =
+        spec.window.kind === 'full'
+          ? padding
+          : additiveBandMask(this.g, padding, this.positions(), spec.window.halfWindow);
+      this.standardMasks.set(key, mask);
+    }
+    return mask;
+  }
+
+  /** Full-width `[L, d]` cos and sin for the batch's positions. */
+  private fullRopeTables(theta: number, headDim: number): [string, string] {
+    const key = -theta;
+    let caches = this.ropeCaches.get(key);
+    if (caches === undefined) {
+      const positions = this.options.maxPositions;
+      const { cos, sin } = ropeTables(theta, headDim, positions);
+      caches = [cos, sin].map((half, i) =>
+        this.g.one('Gather', [
+          this.g.initializer(
+            `rope${theta}_${i ? 'sin' : 'cos'}`,
+            [positions, headDim],
+            fullWidthTable(half, positions, headDim),
+          ),
+          this.positions(),
+        ]),
+      ) as [string, string];
+      this.ropeCaches.set(key, caches);
+    }
+    return caches;
   }
 
   /** BERT's query, key and value as one GEMM on their concatenated weights; the biases stay pending. */
@@ -221,7 +333,12 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
     const [cos, sin] = caches;
     const position0 = this.g.constInt64([0]);
     return (x) =>
-      this.g.one('RotaryEmbedding', [x, position0, cos, sin], { interleaved: 0, num_heads: spec.numHeads }, MS_DOMAIN);
+      this.g.one(
+        'RotaryEmbedding',
+        [x, position0, cos, sin],
+        { interleaved: 0, num_heads: spec.numHeads },
+        MS_DOMAIN,
+      );
   }
 
   private keyMask(): string {
@@ -246,10 +363,17 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
     // Padding rows are zero in the padded layout only when unpadded; mask them explicitly.
     const mask = this.keyMaskAsFloat();
     const axis = g.constInt64([1]);
-    const summed = g.one('ReduceSum', [g.one('Mul', [sequence, g.one('Unsqueeze', [mask, g.constInt64([-1])])]), axis], {
-      keepdims: 0,
-    });
-    return { name: g.one('Div', [summed, g.one('ReduceSum', [mask, axis], { keepdims: 1 })]), width: x.width };
+    const summed = g.one(
+      'ReduceSum',
+      [g.one('Mul', [sequence, g.one('Unsqueeze', [mask, g.constInt64([-1])])]), axis],
+      {
+        keepdims: 0,
+      },
+    );
+    return {
+      name: g.one('Div', [summed, g.one('ReduceSum', [mask, axis], { keepdims: 1 })]),
+      width: x.width,
+    };
   }
 
   blocks(x: OnnxValue, blocks: readonly EncoderBlock<OnnxValue>[]): OnnxValue[] {
@@ -293,4 +417,3 @@ function concatColumns(parts: Float32Array[], inDim: number): Float32Array {
   }
   return out;
 }
-

@@ -105,4 +105,3 @@ export function slidingAttention(
   const merged = g.one('Reshape', [context, g.one('Concat', [batch, g.constInt64([-1, H])], { axis: 0 })]);
   return g.one('Slice', [merged, g.constInt64([0]), seqLen, g.constInt64([1])]);
 }
-

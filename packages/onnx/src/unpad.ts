@@ -33,7 +33,9 @@ export function tokenLayout(g: GraphBuilder, attentionMask: string, unpad: boole
     toDense: (x, width) => g.one('Gather', [flat(x, width), gatherIndex], { axis: 0 }),
     toPadded(x, width) {
       // ConstantOfShape's default value is float32 zero.
-      const zeros = g.one('ConstantOfShape', [g.one('Concat', [paddedTokens, g.constInt64([width])], { axis: 0 })]);
+      const zeros = g.one('ConstantOfShape', [
+        g.one('Concat', [paddedTokens, g.constInt64([width])], { axis: 0 }),
+      ]);
       return padded(g.one('ScatterND', [zeros, scatterIndex, x]), width);
     },
   };

@@ -61,7 +61,7 @@ export class StateDictValues extends ParameterList implements ParameterValues {
       });
     }
     const shape = this.shape(name);
-    if ((tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i]))) {
+    if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
       throw new OnnxExportError(
         `"${name}" has shape [${tensor.shape.join(', ')}], the config implies [${shape.join(', ')}]`,
         { hint: 'Check that config.json belongs to these weights' },

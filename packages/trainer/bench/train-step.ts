@@ -13,16 +13,8 @@
  * Memory: the wasm heap size after the steps (it only grows, so it is the peak the step needed) and the process's
  * peak RSS.
  */
-import {
-  type BackendName,
-  createModel,
-  type EncoderModel,
-  encoderForwardFlops,
-  gemmGflops,
-  initBackend,
-  parseConfig,
-  secondsPerCall,
-} from '@bcmb/modeling';
+import { encoderForwardFlops, parseConfig } from '@bcmb/architectures';
+import { type BackendName, createModel, type EncoderModel, gemmGflops, initBackend, secondsPerCall } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AdamW,

@@ -1,14 +1,8 @@
 import { copyFile, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { replaceDirAtomic, writeFileAtomic } from '@bcmb/core';
-import {
-  type EncoderModel,
-  readSafetensors,
-  SAFETENSORS_WEIGHTS_FILE,
-  type StateDict,
-  savePretrained,
-  writeSafetensors,
-} from '@bcmb/modeling';
+import { readSafetensors, SAFETENSORS_WEIGHTS_FILE, type StateDict, writeSafetensors } from '@bcmb/architectures';
+import { type EncoderModel, savePretrained } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from './errors.js';
 import type { LogEntry } from './log.js';

@@ -2,13 +2,8 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { BcmbError, writeFileAtomic } from '@bcmb/core';
 import { DEFAULT_RAW_ROOT, getTask, loadTask } from '@bcmb/datasets';
-import {
-  type EncoderModel,
-  type FromPretrainedOptions,
-  fromPretrained,
-  randomModel,
-  readConfig,
-} from '@bcmb/modeling';
+import { readConfig } from '@bcmb/architectures';
+import { type EncoderModel, type FromPretrainedOptions, fromPretrained, randomModel } from '@bcmb/modeling';
 import { loadTokenizer, researchMaxLength } from '@bcmb/tokenizer';
 import { encodeExamples, labelKindOf, type RawExample } from './encode.js';
 import { bestMetricFor, taskMetrics } from './evaluation.js';

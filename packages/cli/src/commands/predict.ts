@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BcmbError, createProgress, writeFileAtomic } from '@bcmb/core';
-import { type PredictEngine, Predictor } from '@bcmb/onnx';
+import { type PredictEngine, Predictor } from '@bcmb/pipeline';
 import { Command, InvalidArgumentError } from 'commander';
 import { positiveInteger } from '../options.js';
 

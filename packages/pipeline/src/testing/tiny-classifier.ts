@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-
 const MODELS_DIR = fileURLToPath(new URL('../../../../fixtures/models/', import.meta.url));
 const modelDir = (name: string) => `${MODELS_DIR}${name}`;
 const TINY_WORDPIECE = fileURLToPath(new URL('../../fixtures/tiny-wordpiece/', import.meta.url));
