@@ -1,7 +1,8 @@
 // Tag clinical notes with a fine-tuned token-classification model on ONNX Runtime, and keep the exported graph.
 //   npx tsx predict.ts <model dir> notes.jsonl [model.onnx]
 import { readFile } from 'node:fs/promises';
-import { exportModelDir, Predictor, saveOnnx, type TokenPrediction } from '@bcmb/onnx';
+import { exportModelDir, saveOnnx } from '@bcmb/onnx';
+import { Predictor, type TokenPrediction } from '@bcmb/pipeline';
 
 /** One line per note: its id and the entities found, as `label "text" [start, end)`. */
 export async function tagNotes(modelDir: string, notesPath: string, onnxPath?: string): Promise<string[]> {

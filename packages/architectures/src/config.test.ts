@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from './registry.js';
 import { ModelConfigError, UnsupportedConfigError } from './errors.js';
+import { parseConfig } from './registry.js';
 
 const MODERNBERT = {
   model_type: 'modernbert',

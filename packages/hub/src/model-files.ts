@@ -1,24 +1,5 @@
+import { CONFIG_FILE, TOKENIZER_FILES, WEIGHT_FILES } from '@bcmb/architectures';
 import { BcmbError } from '@bcmb/core';
-
-export const CONFIG_FILE = 'config.json';
-
-/** Weight files in the order transformers' `from_pretrained` prefers them (safetensors first, then torch pickles). */
-export const WEIGHT_FILES = [
-  'model.safetensors',
-  'model.safetensors.index.json',
-  'pytorch_model.bin',
-  'pytorch_model.bin.index.json',
-] as const;
-
-/** Tokenizer files of the WordPiece (vocab.txt), BPE (vocab.json + merges.txt) and fast (tokenizer.json) families. */
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'vocab.txt',
-  'vocab.json',
-  'merges.txt',
-] as const;
 
 /** Every name whose presence or absence decides what a model needs. */
 export const CANDIDATE_FILES: readonly string[] = [CONFIG_FILE, ...WEIGHT_FILES, ...TOKENIZER_FILES];

@@ -5,9 +5,16 @@
  *   pnpm --filter @bcmb/modeling bench          BENCH_ITERS=3 for more timed passes
  */
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
 import { encoderForwardFlops } from '@bcmb/architectures';
-import { type BackendName, disposeOutput, gemmGflops, initBackend, randomModel, secondsPerCall } from '../src/index.js';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type BackendName,
+  disposeOutput,
+  gemmGflops,
+  initBackend,
+  randomModel,
+  secondsPerCall,
+} from '../src/index.js';
 
 const BATCH = 8;
 const LENGTH = 512;

@@ -1,7 +1,6 @@
 import { MASK_FILL } from '@bcmb/architectures';
 import * as tf from '@tensorflow/tfjs-core';
 
-
 /** [B, 1, 1, L] additive key mask: 0 where attention_mask is 1, MASK_FILL where it is 0 (padding). */
 export function paddingMask(attentionMask: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { ProblemType } from '@bcmb/architectures';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Label value skipped by the cross-entropy loss (torch.nn.CrossEntropyLoss ignore_index default). */
 export const IGNORE_INDEX = -100;

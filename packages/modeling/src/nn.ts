@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type Init, WeightMismatchError } from '@bcmb/architectures';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Supplies a weight by its `transformers` name in PyTorch layout, or undefined when the checkpoint lacks it. */
 export interface WeightSource {

@@ -19,7 +19,7 @@ import {
 } from '@bcmb/architectures';
 import { writeFileAtomic } from '@bcmb/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type EncoderModel, EncoderForTask } from './model.js';
+import { EncoderForTask, type EncoderModel } from './model.js';
 import { ParameterSet, type WeightSource } from './nn.js';
 
 export interface LoadReport {

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderConfig, ProblemType, Task } from '@bcmb/architectures';
+import type * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
 import { inferProblemType, sequenceClassificationLoss, tokenCrossEntropyLoss } from './losses.js';
 

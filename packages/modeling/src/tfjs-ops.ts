@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention } from './attention.js';
 import { blockedSlidingWindowMask, paddingMask, slidingWindowMask } from './attention-mask.js';
 import { activate, dropout, embeddingLookup, layerNorm, linear, type ParameterSet } from './nn.js';
-import { type RecomputeMode, type RecomputedBlock, runBlocks } from './recompute.js';
+import { type RecomputedBlock, type RecomputeMode, runBlocks } from './recompute.js';
 import { qkvRopeTables } from './rope.js';
 
 /** Sequences longer than this many windows run sliding-window layers block by block (same result). */
@@ -150,7 +150,8 @@ export class TfjsOps implements EncoderOps<tf.Tensor2D> {
   pool(x: tf.Tensor2D, how: Pooling): tf.Tensor2D {
     const width = x.shape[1];
     const sequence = tf.reshape(x, [this.batch, this.length, width]);
-    if (how === 'cls') return tf.reshape(tf.slice(sequence, [0, 0, 0], [this.batch, 1, width]), [this.batch, width]);
+    if (how === 'cls')
+      return tf.reshape(tf.slice(sequence, [0, 0, 0], [this.batch, 1, width]), [this.batch, width]);
     const mask = tf.cast(this.inputs.attentionMask, 'float32');
     const summed = tf.sum(tf.mul(sequence, tf.expandDims(mask, 2)), 1);
     return tf.div(summed, tf.sum(mask, 1, true)) as tf.Tensor2D;
@@ -160,7 +161,9 @@ export class TfjsOps implements EncoderOps<tf.Tensor2D> {
     const recomputed = blocks.map((block): RecomputedBlock => {
       const key = block.attention ? attentionKey(block.attention) : null;
       const context = block.attention ? this.context(block.attention) : null;
-      const constants = context ? [context.mask, ...(context.cos && context.sin ? [context.cos, context.sin] : [])] : [];
+      const constants = context
+        ? [context.mask, ...(context.cos && context.sin ? [context.cos, context.sin] : [])]
+        : [];
       return {
         constants,
         weights: () => block.params.flatMap((prefix) => this.params.under(prefix)),

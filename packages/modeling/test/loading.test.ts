@@ -1,9 +1,9 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UnsupportedConfigError, WeightMismatchError } from '@bcmb/architectures';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UnsupportedConfigError, WeightMismatchError } from '@bcmb/architectures';
 import { disposeOutput, fromPretrained, initBackend, randomModel } from '../src/index.js';
 import { MODELS_DIR, reference, referenceInputs } from './reference.js';
 

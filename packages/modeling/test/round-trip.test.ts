@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadWeights, readSafetensorsHeader } from '@bcmb/architectures';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWeights, readSafetensorsHeader } from '@bcmb/architectures';
 import { disposeOutput, fromPretrained, initBackend, savePretrained } from '../src/index.js';
 import { MODELS_DIR, reference, referenceInputs } from './reference.js';
 

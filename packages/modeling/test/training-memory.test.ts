@@ -1,7 +1,13 @@
+import { parseConfig } from '@bcmb/architectures';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '@bcmb/architectures';
-import { type BackendName, createModel, type EncoderModel, type ForwardOptions, initBackend } from '../src/index.js';
+import {
+  type BackendName,
+  createModel,
+  type EncoderModel,
+  type ForwardOptions,
+  initBackend,
+} from '../src/index.js';
 import { withDropoutSeeds } from '../src/nn.js';
 
 /** Small widths, several layers, every dropout active: what a training step exercises, at test size. */

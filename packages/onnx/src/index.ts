@@ -22,8 +22,7 @@ export {
   TOKEN_TYPE_IDS,
 } from './export.js';
 export { type ModelProto, MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } from './graph.js';
-export { OnnxOps, type OnnxGraphInputs, type OnnxOpsOptions, type OnnxValue } from './onnx-ops.js';
-export { type ParameterValues, RandomValues, StateDictValues } from './weights.js';
+export { type OnnxGraphInputs, OnnxOps, type OnnxOpsOptions, type OnnxValue } from './onnx-ops.js';
 export { type QuantizedMatrix, quantizePerChannel } from './quantize.js';
 export {
   type Device,
@@ -41,3 +40,4 @@ export {
   type OnnxLoadedModel,
   onnxEngineRegistrations,
 } from './speedbench-engine.js';
+export { type ParameterValues, RandomValues, StateDictValues } from './weights.js';

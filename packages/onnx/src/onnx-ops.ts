@@ -31,7 +31,7 @@ import {
   standardActivation,
 } from './standard-kernels.js';
 import { type TokenLayout, tokenLayout } from './unpad.js';
-import { transpose, type ParameterValues } from './weights.js';
+import { type ParameterValues, transpose } from './weights.js';
 
 /**
  * A value of the graph: `name`, plus a bias still to be added. Keeping the bias apart lets the next operation fold

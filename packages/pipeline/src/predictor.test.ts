@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
+import { onnxRuntimeAvailable } from '@bcmb/onnx';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SequencePrediction, TokenPrediction } from './decode.js';
 import { type Prediction, Predictor } from './predictor.js';
-import { onnxRuntimeAvailable } from '@bcmb/onnx';
 import { tinyClassifierDir } from './testing/tiny-classifier.js';
 
 const runtime = await onnxRuntimeAvailable();

@@ -6,8 +6,6 @@ import {
   taskFromArchitectures,
 } from '@bcmb/architectures';
 import { fromPretrained, initBackend } from '@bcmb/modeling';
-import { loadTokenizer, type Tokenizer } from '@bcmb/tokenizer';
-import * as tf from '@tensorflow/tfjs-core';
 import {
   type BatchingOptions,
   type Device,
@@ -20,6 +18,8 @@ import {
   runSequences,
   type Sequence,
 } from '@bcmb/onnx';
+import { loadTokenizer, type Tokenizer } from '@bcmb/tokenizer';
+import * as tf from '@tensorflow/tfjs-core';
 import { decodeSequence, decodeTokens, type SequencePrediction, type TokenPrediction } from './decode.js';
 
 export type PredictEngine = 'onnx' | 'tfjs';

@@ -14,7 +14,7 @@ import {
   writeSafetensors,
 } from '@bcmb/architectures';
 import { disposeOutput, fromPretrained, initBackend, stateDictOf } from '@bcmb/modeling';
-import { exportEncoder, type OutputTensor, OnnxSession, onnxRuntimeAvailable } from '@bcmb/onnx';
+import { exportEncoder, OnnxSession, type OutputTensor, onnxRuntimeAvailable } from '@bcmb/onnx';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR, type Reference, reference, relDiff } from '../../modeling/test/reference.js';

@@ -1,13 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { WEIGHT_FILE_PATTERN } from '@bcmb/architectures';
+import { RESEARCH_FALLBACK_MAX_LENGTH, researchMaxLength } from '@bcmb/tokenizer';
 import { ModelLoadError } from './errors.js';
 import { TOKEN_ID_HIGH } from './workloads.js';
 
-/** Research `create_all_datasets`: `model_max_length if < 10000 else 512` (huge values mean "unset"). */
-const UNSET_MAX_LENGTH_ABOVE = 10000;
-const FALLBACK_MAX_LENGTH = 512;
-/** Files that hold weights in a Hugging Face model directory (sharded ones included). */
-const WEIGHT_FILE = /^(model|pytorch_model)(-\d+-of-\d+)?\.(safetensors|bin)$|\.onnx$/;
+/** Files that hold weights in a model directory: Hugging Face weights (sharded ones included) or an ONNX graph. */
+const isWeightFile = (file: string) => WEIGHT_FILE_PATTERN.test(file) || file.endsWith('.onnx');
 
 export interface ModelInfo {
   dir: string;
@@ -46,10 +45,8 @@ export async function readModelInfo(dir: string): Promise<ModelInfo> {
   const tokenizerConfig = await readJson(join(dir, 'tokenizer_config.json'));
   const tokenizerMax = tokenizerConfig?.['model_max_length'];
   const positions = config['max_position_embeddings'];
-  let maxLength = typeof positions === 'number' ? positions : FALLBACK_MAX_LENGTH;
-  if (typeof tokenizerMax === 'number') {
-    maxLength = tokenizerMax < UNSET_MAX_LENGTH_ABOVE ? tokenizerMax : FALLBACK_MAX_LENGTH;
-  }
+  let maxLength = typeof positions === 'number' ? positions : RESEARCH_FALLBACK_MAX_LENGTH;
+  if (typeof tokenizerMax === 'number') maxLength = researchMaxLength(tokenizerMax);
   const vocab = config['vocab_size'];
   if (typeof vocab === 'number' && vocab < TOKEN_ID_HIGH) {
     throw new ModelLoadError(
@@ -67,6 +64,6 @@ export async function readModelInfo(dir: string): Promise<ModelInfo> {
     modelType: typeof config['model_type'] === 'string' ? config['model_type'] : 'unknown',
     maxLength,
     padTokenId: typeof pad === 'number' ? pad : 0,
-    randomWeights: !files.some((file) => WEIGHT_FILE.test(file)),
+    randomWeights: !files.some(isWeightFile),
   };
 }

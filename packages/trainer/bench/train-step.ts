@@ -14,7 +14,14 @@
  * peak RSS.
  */
 import { encoderForwardFlops, parseConfig } from '@bcmb/architectures';
-import { type BackendName, createModel, type EncoderModel, gemmGflops, initBackend, secondsPerCall } from '@bcmb/modeling';
+import {
+  type BackendName,
+  createModel,
+  type EncoderModel,
+  gemmGflops,
+  initBackend,
+  secondsPerCall,
+} from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AdamW,

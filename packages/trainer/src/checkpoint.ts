@@ -1,7 +1,13 @@
 import { copyFile, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import {
+  readSafetensors,
+  SAFETENSORS_WEIGHTS_FILE,
+  type StateDict,
+  TOKENIZER_FILES,
+  writeSafetensors,
+} from '@bcmb/architectures';
 import { replaceDirAtomic, writeFileAtomic } from '@bcmb/core';
-import { readSafetensors, SAFETENSORS_WEIGHTS_FILE, type StateDict, writeSafetensors } from '@bcmb/architectures';
 import { type EncoderModel, savePretrained } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from './errors.js';
@@ -14,13 +20,6 @@ export const TRAINER_STATE_FILE = 'trainer_state.json';
 /** AdamW moments, `<param>.exp_avg` / `<param>.exp_avg_sq`, the step in the metadata (torch writes optimizer.pt). */
 export const OPTIMIZER_STATE_FILE = 'optimizer.safetensors';
 export const TRAINING_ARGS_FILE = 'training_args.json';
-/** Tokenizer files copied next to the weights, as the Trainer saves its tokenizer into each checkpoint. */
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'vocab.txt',
-];
 
 /** The fields of transformers' `TrainerState` that resuming and best-model selection need (same JSON names). */
 export interface TrainerState {
@@ -71,6 +70,7 @@ async function writeJson(path: string, value: unknown): Promise<void> {
 }
 
 async function copyTokenizerFiles(from: string, to: string): Promise<void> {
+  // The tokenizer goes into each checkpoint, as the Trainer saves it there.
   for (const file of TOKENIZER_FILES) {
     await copyFile(join(from, file), join(to, file)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;

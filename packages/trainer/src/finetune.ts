@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { familyOf, LOADABLE_WEIGHT_FILES, readConfig, TOKENIZER_DEFINING_FILES } from '@bcmb/architectures';
 import { BcmbError, writeFileAtomic } from '@bcmb/core';
 import { DEFAULT_RAW_ROOT, getTask, loadTask } from '@bcmb/datasets';
-import { readConfig } from '@bcmb/architectures';
 import { type EncoderModel, type FromPretrainedOptions, fromPretrained, randomModel } from '@bcmb/modeling';
 import { loadTokenizer, researchMaxLength } from '@bcmb/tokenizer';
 import { encodeExamples, labelKindOf, type RawExample } from './encode.js';
@@ -96,9 +96,6 @@ export function formatResearchLog(result: {
   return `${lines.join('\n')}\n`;
 }
 
-const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin'];
-const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt'];
-
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -112,14 +109,17 @@ async function checkModelDir(dir: string, needWeights: boolean): Promise<void> {
       hint: 'Pass a Hugging Face model folder or hub id to --model',
     });
   }
-  const present = async (files: string[]) =>
+  const present = async (files: readonly string[]) =>
     (await Promise.all(files.map((f) => exists(join(dir, f))))).some(Boolean);
-  if (needWeights && !(await present(WEIGHT_FILES))) {
-    throw new FinetuneInputError(`model folder has no weights (${WEIGHT_FILES.join(', ')}): ${dir}`, {
-      hint: 'Download the full model (bcmb resolves hub ids into the Hugging Face cache)',
-    });
+  if (needWeights && !(await present(LOADABLE_WEIGHT_FILES))) {
+    throw new FinetuneInputError(
+      `model folder has no weights (${LOADABLE_WEIGHT_FILES.join(', ')}): ${dir}`,
+      {
+        hint: 'Download the full model (bcmb resolves hub ids into the Hugging Face cache)',
+      },
+    );
   }
-  if (!(await present(TOKENIZER_FILES))) {
+  if (!(await present(TOKENIZER_DEFINING_FILES))) {
     throw new FinetuneInputError(`model folder has no tokenizer (tokenizer.json or vocab.txt): ${dir}`, {
       hint: 'Copy the tokenizer files of the model into the folder',
     });
@@ -162,7 +162,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const encode = (examples: RawExample[]) =>
     encodeExamples(tokenizer, examples, {
       maxLength: options.maxLength ?? researchMaxLength(tokenizer.modelMaxLength),
-      withTokenTypes: config.modelType === 'bert',
+      withTokenTypes: familyOf(config).usesTokenTypes,
     });
   const splits = {
     train: encode(task.train as RawExample[]),

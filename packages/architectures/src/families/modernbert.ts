@@ -1,4 +1,4 @@
-import { type Activation, type ConfigReader, type EncoderConfigBase } from '../config-reader.js';
+import type { Activation, ConfigReader, EncoderConfigBase } from '../config-reader.js';
 import { ModelConfigError, UnsupportedConfigError } from '../errors.js';
 import { attendedPairs, backbonePrefix, type Family, type Init, type ParameterSpec } from '../family.js';
 import type { AttentionSpec, EncoderBlock, EncoderOps, ForwardResult } from '../ops.js';
