@@ -41,6 +41,8 @@ export interface OnnxValue {
   name: string;
   /** Size of the last axis. */
   width: number;
+  /** One row per sequence (after pooling), not per token. */
+  perSequence?: boolean;
   bias?: string;
 }
 
@@ -67,6 +69,22 @@ export interface OnnxOpsOptions {
    * differentiate, and the bench's stand-in for the transformers.js route.
    */
   kernels?: 'fused' | 'standard';
+  /**
+   * Training graphs: parameters are graph inputs named by their `transformers` name (so a session can feed and
+   * update them), linear layers are `Gemm(x, W, b, transB=1)` on the PyTorch `[out, in]` weight, dropout multiplies
+   * by a mask input (`dropoutMasks` lists them), and padding uses Gather (which has a gradient) instead of
+   * ScatterND. Implies standard kernels.
+   */
+  training?: boolean;
+}
+
+/** A dropout mask the caller feeds: 0 or 1/(1-rate) per element, shaped like the value it multiplies. */
+export interface DropoutMask {
+  input: string;
+  rate: number;
+  /** `rows`: `[tokens, width]` dense rows; `sequences`: `[B, width]` pooled rows; `attention`: `[B, heads, L, L]`. */
+  kind: 'rows' | 'sequences' | 'attention';
+  width: number;
 }
 
 /**
@@ -82,6 +100,10 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
   private readonly standard: boolean;
   private readonly standardMasks = new Map<string, string>();
   private positionsValue?: string;
+  private readonly training: boolean;
+  private readonly parameterInputs = new Map<string, string>();
+  /** The dropout masks a training graph takes, in creation order. */
+  readonly dropoutMasks: DropoutMask[] = [];
   private keyMaskInt?: string;
   private keyMaskFloat?: string;
 
@@ -91,14 +113,20 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
     private readonly inputs: OnnxGraphInputs,
     private readonly options: OnnxOpsOptions,
   ) {
-    this.layout = tokenLayout(g, inputs.attentionMask, options.unpad);
-    this.standard = options.kernels === 'standard';
+    this.training = options.training === true;
+    this.layout = tokenLayout(g, inputs.attentionMask, options.unpad, this.training ? 'gather' : 'scatter');
+    this.standard = options.kernels === 'standard' || this.training;
   }
 
   /** Adds the pending bias, if any. */
   value(x: OnnxValue): string {
     if (!x.bias) return x.name;
     return this.g.one('Add', [x.name, x.bias]);
+  }
+
+  /** `[B, L]` per-token ids (e.g. token labels) → the `[tokens]` ids of the rows. */
+  denseIds(ids: string): string {
+    return this.layout.denseIds(ids);
   }
 
   /** Rows → `[B, L, width]`. */
@@ -108,12 +136,28 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
 
   /** A parameter as an initializer (each name once), in PyTorch layout. */
   private initializer(name: string, dims: number[]): string {
+    if (this.training) return this.parameterInput(name);
     let init = this.initializers.get(name);
     if (init === undefined) {
       init = this.g.initializer(name, dims, this.weights.get(name));
       this.initializers.set(name, init);
     }
     return init;
+  }
+
+  /** A parameter as a float32 graph input (training graphs), each name once. */
+  private parameterInput(name: string): string {
+    let input = this.parameterInputs.get(name);
+    if (input === undefined) {
+      input = this.g.input(name, 'float32', this.weights.shape(name));
+      this.parameterInputs.set(name, input);
+    }
+    return input;
+  }
+
+  /** The graph inputs of the parameters the forward read, by `transformers` name (training graphs). */
+  get parameterNames(): string[] {
+    return [...this.parameterInputs.keys()];
   }
 
   private vector(name: string): string {
@@ -145,6 +189,11 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
     const g = this.g;
     const [outDim, inDim] = this.weights.shape(weight) as [number, number];
     const input = this.value(x);
+    if (this.training) {
+      const inputs = [input, this.parameterInput(weight)];
+      if (bias !== undefined) inputs.push(this.parameterInput(bias));
+      return { name: g.one('Gemm', inputs, { transB: 1 }), width: outDim, perSequence: x.perSequence };
+    }
     if (this.weights.role(weight) !== 'linear') {
       // A tied decoder reading the [vocab, H] embedding table: Gemm with transB on the shared initializer.
       const product = g.one('Gemm', [input, this.initializer(weight, [outDim, inDim])], { transB: 1 });
@@ -164,6 +213,21 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
   }
 
   layerNorm(x: OnnxValue, weight: string, bias: string | undefined, eps: number): OnnxValue {
+    if (this.training) {
+      const width = this.weights.shape(weight)[0] as number;
+      const beta =
+        bias === undefined
+          ? this.g.initializer(`${weight}_zero_bias`, [width], new Float32Array(width))
+          : this.parameterInput(bias);
+      return {
+        name: this.g.one('LayerNormalization', [this.value(x), this.parameterInput(weight), beta], {
+          axis: -1,
+          epsilon: { float: eps },
+        }),
+        width: x.width,
+        perSequence: x.perSequence,
+      };
+    }
     const gamma = this.weights.get(weight);
     const beta = bias === undefined ? undefined : this.weights.get(bias);
     return {
@@ -178,7 +242,8 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
 
   activation(x: OnnxValue, act: Activation): OnnxValue {
     const g = this.g;
-    if (this.standard) return { name: standardActivation(g, this.value(x), act), width: x.width };
+    if (this.standard)
+      return { name: standardActivation(g, this.value(x), act), width: x.width, perSequence: x.perSequence };
     if (act === 'gelu' && x.bias)
       return { name: g.one('BiasGelu', [x.name, x.bias], {}, MS_DOMAIN), width: x.width };
     return { name: activation(g, this.value(x), undefined, act, 'act'), width: x.width };
@@ -238,7 +303,7 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
       q = rotateHalfRope(g, q, cos, sin, d);
       k = rotateHalfRope(g, k, cos, sin, d);
     }
-    const context = scaledDotProduct(g, q, k, v, this.standardMask(spec), d, N);
+    const context = scaledDotProduct(g, q, k, v, this.standardMask(spec), d, N, this.attentionDropout(spec));
     return { name: this.layout.toDense(context, H), width: H };
   }
 
@@ -351,15 +416,37 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
     return this.keyMaskFloat;
   }
 
-  dropout(x: OnnxValue): OnnxValue {
-    return x;
+  dropout(x: OnnxValue, rate: number): OnnxValue {
+    if (!this.training || rate === 0) return x;
+    const kind = x.perSequence ? 'sequences' : 'rows';
+    const rows = x.perSequence ? 'batch' : 'tokens';
+    const input = this.g.input(`dropout_mask_${this.dropoutMasks.length}`, 'float32', [rows, x.width]);
+    this.dropoutMasks.push({ input, rate, kind, width: x.width });
+    return { name: this.g.one('Mul', [this.value(x), input]), width: x.width, perSequence: x.perSequence };
+  }
+
+  /** The mask input of attention-probability dropout, when training with a positive rate. */
+  private attentionDropout(spec: AttentionSpec): string | undefined {
+    if (!this.training || spec.dropout === 0) return undefined;
+    const input = this.g.input(`dropout_mask_${this.dropoutMasks.length}`, 'float32', [
+      'batch',
+      spec.numHeads,
+      'sequence',
+      'sequence',
+    ]);
+    this.dropoutMasks.push({ input, rate: spec.dropout, kind: 'attention', width: spec.numHeads });
+    return input;
   }
 
   pool(x: OnnxValue, how: Pooling): OnnxValue {
     const g = this.g;
     const sequence = this.padded(x);
     if (how === 'cls')
-      return { name: g.one('Gather', [sequence, g.constInt64([0], true)], { axis: 1 }), width: x.width };
+      return {
+        name: g.one('Gather', [sequence, g.constInt64([0], true)], { axis: 1 }),
+        width: x.width,
+        perSequence: true,
+      };
     // Padding rows are zero in the padded layout only when unpadded; mask them explicitly.
     const mask = this.keyMaskAsFloat();
     const axis = g.constInt64([1]);

@@ -16,7 +16,7 @@ export function splitHeads(g: GraphBuilder, x: string, numHeads: number, headDim
   });
 }
 
-/** softmax(q·kᵀ·scale + mask)·v over `[B, N, L, d]` heads, back to `[B, L, N·d]`. */
+/** dropout(softmax(q·kᵀ·scale + mask))·v over `[B, N, L, d]` heads, back to `[B, L, N·d]`. */
 export function scaledDotProduct(
   g: GraphBuilder,
   q: string,
@@ -25,12 +25,14 @@ export function scaledDotProduct(
   additiveMask: string,
   headDim: number,
   numHeads: number,
+  probabilityDropout?: string,
 ): string {
   const scores = g.one('Mul', [
     g.one('MatMul', [q, g.one('Transpose', [k], { perm: [0, 1, 3, 2] })]),
     g.constFloat([headDim ** -0.5], true),
   ]);
-  const probs = g.one('Softmax', [g.one('Add', [scores, additiveMask])], { axis: -1 });
+  const softmax = g.one('Softmax', [g.one('Add', [scores, additiveMask])], { axis: -1 });
+  const probs = probabilityDropout === undefined ? softmax : g.one('Mul', [softmax, probabilityDropout]);
   const context = g.one('Transpose', [g.one('MatMul', [probs, v])], { perm: [0, 2, 1, 3] });
   return g.one('Reshape', [context, g.constInt64([0, 0, numHeads * headDim])]);
 }

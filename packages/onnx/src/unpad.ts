@@ -15,7 +15,18 @@ export interface TokenLayout {
   toPadded(x: string, width: number): string;
 }
 
-export function tokenLayout(g: GraphBuilder, attentionMask: string, unpad: boolean): TokenLayout {
+/**
+ * `scatter`: back to padded sequences by ScatterND into zeros (fast). `gather`: by Gather from the rows plus
+ * one zero row, through an index of each padded position's row, which training graphs can differentiate.
+ */
+export type PaddingMethod = 'scatter' | 'gather';
+
+export function tokenLayout(
+  g: GraphBuilder,
+  attentionMask: string,
+  unpad: boolean,
+  method: PaddingMethod = 'scatter',
+): TokenLayout {
   const flat = (x: string, width: number) => g.one('Reshape', [x, g.constInt64([-1, width])]);
   const batchShape = g.one('Shape', [attentionMask]);
   const padded = (x: string, width: number) =>
@@ -28,6 +39,24 @@ export function tokenLayout(g: GraphBuilder, attentionMask: string, unpad: boole
   const gatherIndex = g.one('Squeeze', [realTokens, g.constInt64([0])]);
   const scatterIndex = g.one('Transpose', [realTokens], { perm: [1, 0] });
   const paddedTokens = g.one('Shape', [flatMask]);
+  if (method === 'gather') {
+    // Each padded position's row among the real tokens (its rank), or one past the last (the zero row).
+    const maskInt = g.one('Cast', [flatMask], { to: 7 });
+    const rank = g.one('Sub', [g.one('CumSum', [maskInt, g.constInt64([0], true)]), g.constInt64([1], true)]);
+    const tokenCount = g.one('ReduceSum', [maskInt], { keepdims: 1 });
+    const rowOf = g.one('Where', [g.one('Cast', [flatMask], { to: 9 }), rank, tokenCount]);
+    return {
+      denseIds: (ids) => g.one('Gather', [flatIds(ids), gatherIndex], { axis: 0 }),
+      toDense: (x, width) => g.one('Gather', [flat(x, width), gatherIndex], { axis: 0 }),
+      toPadded(x, width) {
+        const zeroRow = g.one('ConstantOfShape', [g.constInt64([1, width])]);
+        return padded(
+          g.one('Gather', [g.one('Concat', [x, zeroRow], { axis: 0 }), rowOf], { axis: 0 }),
+          width,
+        );
+      },
+    };
+  }
   return {
     denseIds: (ids) => g.one('Gather', [flatIds(ids), gatherIndex], { axis: 0 }),
     toDense: (x, width) => g.one('Gather', [flat(x, width), gatherIndex], { axis: 0 }),

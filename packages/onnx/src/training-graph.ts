@@ -1,0 +1,163 @@
+import {
+  type EncoderConfig,
+  familyOf,
+  type ParameterSpec,
+  type ProblemType,
+  type Task,
+} from '@bcmb/architectures';
+import { OnnxExportError } from './errors.js';
+import { ATTENTION_MASK, INPUT_IDS, TOKEN_TYPE_IDS } from './export.js';
+import { GraphBuilder } from './graph.js';
+import { type DropoutMask, OnnxOps } from './onnx-ops.js';
+import type { ParameterValues } from './weights.js';
+
+/** Graph input of the labels: `[B, L]` int64 token labels, `[B]` int64 classes, `[B, C]` float targets. */
+export const LABELS = 'labels';
+/** Graph output of the mean loss (a scalar). */
+export const LOSS = 'loss';
+/** Label id the losses skip (torch.nn.CrossEntropyLoss ignore_index). */
+const IGNORE_INDEX = -100;
+
+export interface TrainingGraph {
+  graph: GraphBuilder;
+  /** The parameters the graph takes as inputs (named by their `transformers` name), in the family's order. */
+  parameters: ParameterSpec[];
+  /** Input names: ids, mask, token types (when the family uses them), labels. */
+  inputNames: string[];
+  dropoutMasks: DropoutMask[];
+  /** The scalar loss value. */
+  loss: string;
+  /** The logits value: `[tokens, C]` rows for token tasks, `[B, C]` for sequences. */
+  logits: string;
+}
+
+export interface TrainingGraphOptions {
+  /** Sequence classification's loss; required for that task. */
+  problemType?: ProblemType;
+}
+
+/** Shapes of the parameters, served to the ops from the family's list (a training graph holds no values). */
+class ShapesOnly implements ParameterValues {
+  private readonly specs: Map<string, ParameterSpec>;
+
+  constructor(parameters: readonly ParameterSpec[]) {
+    this.specs = new Map(parameters.map((spec) => [spec.name, spec]));
+  }
+
+  private spec(name: string): ParameterSpec {
+    const spec = this.specs.get(name);
+    if (!spec) throw new OnnxExportError(`the model has no parameter "${name}"`);
+    return spec;
+  }
+
+  get(name: string): Float32Array {
+    throw new OnnxExportError(`a training graph takes "${name}" as an input, not as a value`);
+  }
+
+  shape(name: string): number[] {
+    return this.spec(name).shape;
+  }
+
+  role(name: string): ParameterSpec['role'] {
+    return this.spec(name).role;
+  }
+}
+
+/**
+ * The forward pass of a family and its task loss as one ONNX graph on standard ops, parameters as inputs, real
+ * tokens only in the dense layers: what the training engine differentiates. The loss is `transformers`'
+ * (cross-entropy ignoring -100 for token tasks and single-label sequences, BCE-with-logits for multi-label, MSE
+ * for regression), averaged as torch averages it.
+ */
+export function buildTrainingGraph(
+  config: EncoderConfig,
+  task: Task,
+  options: TrainingGraphOptions = {},
+): TrainingGraph {
+  if (task === 'base') {
+    throw new OnnxExportError('a base model has no head and no loss to train', {
+      hint: 'Train a masked-lm, sequence-classification or token-classification model',
+    });
+  }
+  const family = familyOf(config);
+  const parameters = family.parameters(config, task);
+  const g = new GraphBuilder();
+  const dims = ['batch', 'sequence'];
+  const inputIds = g.input(INPUT_IDS, 'int64', dims);
+  const attentionMask = g.input(ATTENTION_MASK, 'int64', dims);
+  const inputNames = [INPUT_IDS, ATTENTION_MASK];
+  let tokenTypeIds: string | undefined;
+  if (family.usesTokenTypes) {
+    tokenTypeIds = g.input(TOKEN_TYPE_IDS, 'int64', dims);
+    inputNames.push(TOKEN_TYPE_IDS);
+  }
+  const ops = new OnnxOps(
+    g,
+    new ShapesOnly(parameters),
+    { inputIds, attentionMask, tokenTypeIds },
+    { quantize: false, unpad: true, maxPositions: config.maxPositionEmbeddings, training: true },
+  );
+  const result = family.forward(ops, config, task);
+  const logits = ops.value(result.logits as NonNullable<typeof result.logits>);
+  inputNames.push(LABELS);
+  let loss: string;
+  if (task === 'sequence-classification') {
+    const problemType = options.problemType;
+    if (!problemType) {
+      throw new OnnxExportError('a sequence-classification training graph needs its problem type', {
+        hint: 'Pass problemType (single_label_classification, multi_label_classification or regression)',
+      });
+    }
+    if (problemType === 'single_label_classification')
+      loss = crossEntropy(g, logits, g.input(LABELS, 'int64', ['batch']));
+    else if (problemType === 'multi_label_classification')
+      loss = bceWithLogits(g, logits, g.input(LABELS, 'float32', ['batch', config.numLabels]));
+    else loss = meanSquaredError(g, logits, g.input(LABELS, 'float32', ['batch', config.numLabels]));
+  } else {
+    const labels = g.input(LABELS, 'int64', dims);
+    loss = crossEntropy(g, logits, ops.denseIds(labels));
+  }
+  g.output(loss, LOSS, 'float32', []);
+  const used = new Set(ops.parameterNames);
+  return {
+    graph: g,
+    parameters: parameters.filter((spec) => used.has(spec.name)),
+    inputNames,
+    dropoutMasks: ops.dropoutMasks,
+    loss: LOSS,
+    logits,
+  };
+}
+
+/**
+ * torch.nn.CrossEntropyLoss (mean over labels that are not -100) of `[N, C]` logits and `[N]` int64 labels:
+ * -Σ log_softmax(x)[label] · valid / Σ valid.
+ */
+function crossEntropy(g: GraphBuilder, logits: string, labels: string): string {
+  const valid = g.one('Not', [g.one('Equal', [labels, g.constInt64([IGNORE_INDEX], true)])]);
+  const safe = g.one('Where', [valid, labels, g.constInt64([0], true)]);
+  const logProbs = g.one('LogSoftmax', [logits], { axis: -1 });
+  const picked = g.one('GatherElements', [logProbs, g.one('Unsqueeze', [safe, g.constInt64([1])])], {
+    axis: 1,
+  });
+  const weight = g.one('Unsqueeze', [g.one('Cast', [valid], { to: 1 }), g.constInt64([1])]);
+  const total = g.one('ReduceSum', [g.one('Mul', [picked, weight])], { keepdims: 0 });
+  return g.one('Neg', [g.one('Div', [total, g.one('ReduceSum', [weight], { keepdims: 0 })])]);
+}
+
+/** torch.nn.BCEWithLogitsLoss (mean): -(y·log σ(x) + (1 - y)·log σ(-x)). */
+function bceWithLogits(g: GraphBuilder, logits: string, targets: string): string {
+  const logSigmoid = (x: string) => g.one('Log', [g.one('Sigmoid', [x])]);
+  const positive = g.one('Mul', [targets, logSigmoid(logits)]);
+  const negative = g.one('Mul', [
+    g.one('Sub', [g.constFloat([1], true), targets]),
+    logSigmoid(g.one('Neg', [logits])),
+  ]);
+  return g.one('Neg', [g.one('ReduceMean', [g.one('Add', [positive, negative])], { keepdims: 0 })]);
+}
+
+/** torch.nn.MSELoss (mean). */
+function meanSquaredError(g: GraphBuilder, predictions: string, targets: string): string {
+  const difference = g.one('Sub', [predictions, targets]);
+  return g.one('ReduceMean', [g.one('Mul', [difference, difference])], { keepdims: 0 });
+}
