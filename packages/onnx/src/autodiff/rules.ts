@@ -16,7 +16,6 @@ export type GradientRule = (
 
 const SQRT1_2 = Math.SQRT1_2;
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 function attrInt(node: GraphNode, name: string, fallback: number): number {
   const v = node.attrs[name];
@@ -58,12 +57,12 @@ const unary =
 
 /** GELU(x) = x·Φ(x); GELU'(x) = Φ(x) + x·φ(x), with Φ(x) = (1 + erf(x/√2))/2, φ(x) = exp(-x²/2)/√(2π). */
 function geluBackward(e: Emitter, x: string, dy: string): string {
+  // 2·GELU'(x) = 1 + erf(t) + 2/√π · t · exp(−t²) with t = x/√2; nine passes over x.
   const type = e.meta(x).type;
-  const erf = e.one('Erf', [e.scale(x, SQRT1_2)]);
-  const cdfTwice = e.one('Add', [erf, e.scalar(1, type)]);
-  const density = e.one('Exp', [e.one('Mul', [x, e.scale(x, -0.5)])]);
-  const slope = e.one('Add', [cdfTwice, e.one('Mul', [x, e.scale(density, 2 * INV_SQRT_2PI)])]);
-  return e.one('Mul', [dy, e.scale(slope, 0.5)]);
+  const t = e.scale(x, SQRT1_2);
+  const density = e.one('Exp', [e.one('Mul', [t, e.one('Neg', [t])])]);
+  const slopeTwice = e.one('Sum', [e.one('Erf', [t]), e.scalar(1, type), e.one('Mul', [e.scale(t, TWO_OVER_SQRT_PI), density])]);
+  return e.one('Mul', [e.scale(dy, 0.5), slopeTwice]);
 }
 
 /** Gradient of `op(a)·op(b)` with respect to a and b (batched MatMul, FusedMatMul). */
@@ -217,6 +216,18 @@ const gatherRule: GradientRule = (e, node, dyAll, needs) => {
   const column = q === 0 ? e.one('Reshape', [indices, e.ints([1])]) : e.one('Unsqueeze', [indices, e.ints([q])]);
   if (axis === 0) {
     return [e.one('ScatterND', [e.zerosLike(data), column, dy], { reduction: 'add' })];
+  }
+  const picked = e.meta(indices).value;
+  if (picked !== undefined && picked.length === 1 && typeof picked[0] === 'number' && (picked[0] as number) >= 0) {
+    // One constant position (CLS pooling): pad the gradient back around it, one write of the data's size.
+    const k = picked[0] as number;
+    const row = q === 0 ? e.one('Unsqueeze', [dy, e.ints([axis])]) : dy;
+    const dim = e.dims(data)[axis] as number | string;
+    const before: (number | string)[] = Array(rank).fill(0);
+    const after: (number | string)[] = Array(rank).fill(0);
+    before[axis] = k;
+    after[axis] = typeof dim === 'number' ? dim - k - 1 : e.one('Sub', [e.dimOf(data, axis), e.ints([k + 1])]);
+    return [e.one('Pad', [row, e.concatInts([...before, ...after])], { mode: 'constant' })];
   }
   // Move the gathered axis to the front, scatter, move it back.
   const dataPerm = [axis, ...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis)];

@@ -82,13 +82,15 @@ export function emitClipAndAdamW(
     ? g.one('Min', [g.one('Div', [scalar(config.maxGradNorm), g.one('Add', [gradNorm, scalar(CLIP_EPSILON)])]), scalar(1)])
     : '';
 
+  // The clip coefficient folds into the moments' scalars: (1 − β1)·coef and (1 − β2)·coef², one pass fewer.
+  const mScale = clip ? g.one('Mul', [coef, scalar(1 - config.beta1)]) : scalar(1 - config.beta1);
+  const vScale = clip ? g.one('Mul', [g.one('Mul', [coef, coef]), scalar(1 - config.beta2)]) : scalar(1 - config.beta2);
   const out: OptimizerOutputs = { gradNorm, params: [], expAvg: [], expAvgSq: [] };
   for (const s of slots) {
-    const grad = clip ? g.one('Mul', [s.grad, coef]) : s.grad;
-    const m = g.one('Add', [g.one('Mul', [s.expAvg, scalar(config.beta1)]), g.one('Mul', [grad, scalar(1 - config.beta1)])]);
+    const m = g.one('Add', [g.one('Mul', [s.expAvg, scalar(config.beta1)]), g.one('Mul', [s.grad, mScale])]);
     const v = g.one('Add', [
       g.one('Mul', [s.expAvgSq, scalar(config.beta2)]),
-      g.one('Mul', [g.one('Mul', [grad, grad]), scalar(1 - config.beta2)]),
+      g.one('Mul', [g.one('Mul', [s.grad, s.grad]), vScale]),
     ]);
     const denom = g.one('Add', [g.one('Div', [g.one('Sqrt', [v]), bc2]), scalar(config.eps)]);
     const change = g.one('Div', [g.one('Mul', [m, stepSize]), denom]);

@@ -50,6 +50,8 @@ export interface TrainingSessionOptions extends Partial<AdamWConfig> {
   contribOps?: boolean;
   /** Keep the compiled models (for inspection, saving as .onnx). */
   keepModels?: boolean;
+  /** Write ORT's per-node profile (JSON) under this file prefix when the session is released. */
+  profile?: string;
 }
 
 /** A batch input: data and dims; the element type follows the array (Uint8Array = bool). */
@@ -127,6 +129,7 @@ function sessionOptions(
     enableCpuMemArena: true,
     enableMemPattern: true,
     logSeverityLevel: ort.env.logLevel === 'verbose' ? 0 : 3,
+    ...(options.profile ? { enableProfiling: true, profileFilePrefix: options.profile } : {}),
   };
 }
 
@@ -451,6 +454,7 @@ export class TrainingSession {
   }
 
   async release(): Promise<void> {
+    this.main.endProfiling();
     await this.main.release();
     await this.optimizer?.release();
   }
