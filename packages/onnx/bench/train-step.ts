@@ -6,7 +6,8 @@
  *
  * Env: BENCH_LAYERS (12) BENCH_BATCH (16) BENCH_SEQ (128) BENCH_STEPS (3, after 1 warm-up) BENCH_THREADS (cores)
  *      BENCH_OPT (all|extended|basic|disabled) BENCH_FUSED_GELU (1) BENCH_FUSED_SCORES (1) BENCH_VOCAB (28996)
- *      BENCH_SPIN (0) BENCH_ACCUM (1) BENCH_PROFILE (unset; a path prefix writes ORT's per-node profile)
+ *      BENCH_SPIN (0) BENCH_ACCUM (1) BENCH_ARENA (1) BENCH_INPLACE (1)
+ *      BENCH_PROFILE (unset; a path prefix writes ORT's per-node profile)
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
     spinning: process.env.BENCH_SPIN === '1',
     accumulationSteps: env('BENCH_ACCUM', 1),
     profile: process.env.BENCH_PROFILE,
+    memoryArena: process.env.BENCH_ARENA !== '0',
+    inPlace: process.env.BENCH_INPLACE !== '0',
   });
   console.log(`parameters: ${(paramCount / 1e6).toFixed(1)} M; graph built and session created in ${((performance.now() - built) / 1000).toFixed(1)} s`);
   const tokens = shape.batch * shape.seq;
@@ -142,6 +145,7 @@ async function main(): Promise<void> {
       seq: shape.seq,
       threads,
       optimization: level,
+      arena: process.env.BENCH_ARENA !== '0',
       secondsPerStepMedian: +median.toFixed(3),
       secondsPerStepMean: +mean.toFixed(3),
       cpuSecondsPerStep: +(cpu.reduce((a, b) => a + b, 0) / cpu.length).toFixed(3),

@@ -176,6 +176,32 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
     await single.release();
   });
 
+  it('updates in place exactly as with two swapping buffer sets (with and without clipping, with accumulation)', async () => {
+    for (const extra of [{}, { maxGradNorm: 0 }, { accumulationSteps: 2 }]) {
+      const params = initialParameters(SHAPE);
+      const inPlace = await TrainingSession.create(buildEncoderClassifier(SHAPE, params), { ...extra, weightDecay: 0.01, threads: 1 });
+      const swapping = await TrainingSession.create(buildEncoderClassifier(SHAPE, params), {
+        ...extra,
+        weightDecay: 0.01,
+        threads: 1,
+        inPlace: false,
+      });
+      for (let i = 0; i < 4; i++) {
+        const a = await inPlace.step(feeds(BATCH, SHAPE), 1e-2);
+        const b = await swapping.step(feeds(BATCH, SHAPE), 1e-2);
+        expect(a).toEqual(b);
+      }
+      const moments = swapping.moments();
+      for (const [name, m] of inPlace.moments()) {
+        expect(m).toEqual(moments.get(name));
+        expect(inPlace.parameter(name)).toEqual(swapping.parameter(name));
+      }
+      expect(inPlace.parameter('classifier.weight')).not.toEqual(params.find((p) => p.name === 'classifier.weight')?.data);
+      await inPlace.release();
+      await swapping.release();
+    }
+  });
+
   it('exposes parameters and moments by name and resumes from them', async () => {
     const params = initialParameters(SHAPE);
     const first = await TrainingSession.create(buildEncoderClassifier(SHAPE, params), { threads: 1 });

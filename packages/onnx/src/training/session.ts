@@ -50,6 +50,18 @@ export interface TrainingSessionOptions extends Partial<AdamWConfig> {
   contribOps?: boolean;
   /** Keep the compiled models (for inspection, saving as .onnx). */
   keepModels?: boolean;
+  /**
+   * Let ORT write new parameters, moments and gradient sums over the old ones (default true), instead of into a
+   * second buffer set: 3–4 parameter-sized arrays fewer. Sound because each moment (and gradient sum) is read
+   * only by the node that starts its own update, and every other read of a parameter (forward, backward)
+   * precedes the global gradient norm, on which every parameter's update waits (see emitClipAndAdamW).
+   */
+  inPlace?: boolean;
+  /**
+   * ORT's CPU memory arena (default true). Off, intermediate tensors come from and return to the system
+   * allocator, which lowers peak RSS (the arena grows in power-of-two chunks and keeps them).
+   */
+  memoryArena?: boolean;
   /** Write ORT's per-node profile (JSON) under this file prefix when the session is released. */
   profile?: string;
 }
@@ -85,7 +97,7 @@ interface Slot {
   name: string;
   dims: number[];
   decay: boolean;
-  /** Ping-pong buffers: [current, next]. */
+  /** Buffers [current, next]: two arrays that swap roles each step, or one array twice (in-place updates). */
   params: [Float32Array, Float32Array];
   expAvg: [Float32Array, Float32Array];
   expAvgSq: [Float32Array, Float32Array];
@@ -126,7 +138,7 @@ function sessionOptions(
     intraOpNumThreads: options.threads ?? availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
-    enableCpuMemArena: true,
+    enableCpuMemArena: options.memoryArena ?? true,
     enableMemPattern: true,
     logSeverityLevel: ort.env.logLevel === 'verbose' ? 0 : 3,
     ...(options.profile ? { enableProfiling: true, profileFilePrefix: options.profile } : {}),
@@ -185,8 +197,9 @@ function feedTensor(ort: OrtModule, name: string, feed: FeedTensor): Ort.Tensor 
  * Trains a forward graph on ONNX Runtime: one session runs forward, backward, gradient clipping and AdamW
  * (with gradient accumulation: a forward+backward session that sums gradients into a buffer, and an optimizer
  * session every `accumulationSteps` micro-batches). Parameters, moments and accumulated gradients live in
- * two buffer sets that swap roles every step (ORT writes the next values into the preallocated set), so no
- * parameter-sized array is allocated after `create`.
+ * buffers allocated once, which ORT reads and (as preallocated outputs) overwrites in place, or, with
+ * `inPlace: false`, two buffer sets that swap roles every step; no parameter-sized array is allocated after
+ * `create`.
  */
 export class TrainingSession {
   private current: Side = 0;
@@ -229,6 +242,7 @@ export class TrainingSession {
     const batchInputs = declared.map((i) => i.name as string).filter((n) => !paramSet.has(n));
 
     const accumulate = accumulationSteps > 1;
+    const inPlace = options.inPlace ?? true;
     const seed = accumulate ? g.input(LOSS_SCALE_INPUT, 'float32', []) : undefined;
     const grads = gradients(g, loss, names, { seed, contribOps: options.contribOps ?? true });
 
@@ -237,13 +251,18 @@ export class TrainingSession {
       const size = dims.reduce((a, b) => a * b, 1);
       if (p.data.length !== size)
         throw new TrainingGraphError(`parameter "${p.name}" has ${p.data.length} values, its dims hold ${size}`);
-      const pair = () => [new Float32Array(size), new Float32Array(size)] as [Float32Array, Float32Array];
+      const pair = (): [Float32Array, Float32Array] => {
+        const buffer = new Float32Array(size);
+        return inPlace ? [buffer, buffer] : [buffer, new Float32Array(size)];
+      };
       const params = pair();
       params[0].set(p.data);
       const expAvg = pair();
       const expAvgSq = pair();
-      const tensorPair = (bufs: [Float32Array, Float32Array]) =>
-        bufs.map((b) => new ort.Tensor('float32', b, dims)) as [Ort.Tensor, Ort.Tensor];
+      const tensorPair = (bufs: [Float32Array, Float32Array]): [Ort.Tensor, Ort.Tensor] => {
+        const first = new ort.Tensor('float32', bufs[0], dims);
+        return bufs[1] === bufs[0] ? [first, first] : [first, new ort.Tensor('float32', bufs[1], dims)];
+      };
       const slot: Slot = {
         name: p.name,
         dims,
