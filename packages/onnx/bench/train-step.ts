@@ -14,7 +14,11 @@ import { performance } from 'node:perf_hooks';
 import { GraphBuilder, serializeModel } from '../src/graph.js';
 import { loadOnnxRuntime } from '../src/runtime.js';
 import { type GraphOptimizationLevel, TrainingSession } from '../src/training/session.js';
-import { buildEncoderClassifier, type EncoderShape, encoderParameters } from '../src/training/testing/post-norm-encoder.js';
+import {
+  buildEncoderClassifier,
+  type EncoderShape,
+  encoderParameters,
+} from '../src/training/testing/post-norm-encoder.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const threads = env('BENCH_THREADS', availableParallelism());
@@ -33,7 +37,11 @@ const steps = env('BENCH_STEPS', 3);
 const level = (process.env.BENCH_OPT ?? 'all') as GraphOptimizationLevel;
 
 /** Seconds per call of one [tokens, 768] × [768, 3072] MatMul on ORT, and its GFLOP/s. */
-async function gemmProbe(rows: number, inner: number, cols: number): Promise<{ gflops: number; seconds: number }> {
+async function gemmProbe(
+  rows: number,
+  inner: number,
+  cols: number,
+): Promise<{ gflops: number; seconds: number }> {
   const ort = await loadOnnxRuntime();
   const g = new GraphBuilder();
   const x = g.input('x', 'float32', [rows, inner]);
@@ -62,7 +70,8 @@ async function gemmProbe(rows: number, inner: number, cols: number): Promise<{ g
 /** Matrix-product FLOPs of one training step (forward + 2× backward) of the encoder, attention included. */
 function stepFlops(s: EncoderShape): number {
   const tokens = s.batch * s.seq;
-  const perToken = s.layers * (4 * s.hidden * s.hidden + 2 * s.hidden * s.mlp) + s.hidden * s.labels / s.seq;
+  const perToken =
+    s.layers * (4 * s.hidden * s.hidden + 2 * s.hidden * s.mlp) + (s.hidden * s.labels) / s.seq;
   const dense = 2 * tokens * perToken;
   const attention = s.layers * 2 * 2 * s.batch * s.seq * s.seq * s.hidden;
   return 3 * (dense + attention);
@@ -88,7 +97,9 @@ async function main(): Promise<void> {
     `ONNX training step: ${shape.layers} layers × hidden ${shape.hidden}, ${shape.heads} heads, MLP ${shape.mlp}, vocab ${shape.vocab}, batch ${shape.batch} × ${shape.seq}, ${threads} threads, graph optimisation ${level}`,
   );
   const probe = await gemmProbe(shape.batch * shape.seq, shape.hidden, shape.mlp);
-  console.log(`ORT GEMM probe [${shape.batch * shape.seq}×${shape.hidden}]·[${shape.hidden}×${shape.mlp}]: ${probe.gflops.toFixed(1)} GFLOP/s`);
+  console.log(
+    `ORT GEMM probe [${shape.batch * shape.seq}×${shape.hidden}]·[${shape.hidden}×${shape.mlp}]: ${probe.gflops.toFixed(1)} GFLOP/s`,
+  );
   const params = encoderParameters(shape, random);
   const paramCount = params.reduce((a, p) => a + p.data.length, 0);
   const model = buildEncoderClassifier(shape, params, {
@@ -106,14 +117,19 @@ async function main(): Promise<void> {
     memoryArena: process.env.BENCH_ARENA !== '0',
     inPlace: process.env.BENCH_INPLACE !== '0',
   });
-  console.log(`parameters: ${(paramCount / 1e6).toFixed(1)} M; graph built and session created in ${((performance.now() - built) / 1000).toFixed(1)} s`);
+  console.log(
+    `parameters: ${(paramCount / 1e6).toFixed(1)} M; graph built and session created in ${((performance.now() - built) / 1000).toFixed(1)} s`,
+  );
   const tokens = shape.batch * shape.seq;
   const ids = new BigInt64Array(tokens);
   for (let i = 0; i < tokens; i++) ids[i] = BigInt(100 + ((i * 7919) % 16000));
   const batch = {
     input_ids: { data: ids, dims: [shape.batch, shape.seq] },
     attention_mask: { data: new Float32Array(tokens).fill(1), dims: [shape.batch, shape.seq] },
-    labels: { data: BigInt64Array.from({ length: shape.batch }, (_, i) => BigInt(i % shape.labels)), dims: [shape.batch] },
+    labels: {
+      data: BigInt64Array.from({ length: shape.batch }, (_, i) => BigInt(i % shape.labels)),
+      dims: [shape.batch],
+    },
   };
   const times: number[] = [];
   const cpu: number[] = [];

@@ -1,6 +1,13 @@
-import { type AttributeValue, type Dim, type ElementType, type GraphBuilder, type GraphNode, MS_DOMAIN } from '../graph.js';
+import {
+  type AttributeValue,
+  type Dim,
+  type ElementType,
+  type GraphBuilder,
+  type GraphNode,
+  MS_DOMAIN,
+} from '../graph.js';
 import { AutodiffError } from './errors.js';
-import { type ShapeTable, type ValueMeta, isFloat } from './shapes.js';
+import { isFloat, type ShapeTable, type ValueMeta } from './shapes.js';
 
 /** Largest int64 Slice bound, "to the end". */
 export const SLICE_END = 2 ** 53 - 1;
@@ -41,7 +48,12 @@ export class Emitter {
     return names;
   }
 
-  one(opType: string, inputs: readonly string[], attrs: Record<string, AttributeValue> = {}, domain = ''): string {
+  one(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttributeValue> = {},
+    domain = '',
+  ): string {
     return this.op(opType, inputs, attrs, 1, domain)[0] as string;
   }
 
@@ -119,7 +131,9 @@ export class Emitter {
     let out = grad;
     if (inner.length > 0) out = this.one('ReduceSum', [out, this.ints(inner)], { keepdims: 1 });
     if (lead > 0)
-      out = this.one('ReduceSum', [out, this.ints(Array.from({ length: lead }, (_, i) => i))], { keepdims: 0 });
+      out = this.one('ReduceSum', [out, this.ints(Array.from({ length: lead }, (_, i) => i))], {
+        keepdims: 0,
+      });
     return out;
   }
 

@@ -62,10 +62,11 @@ export async function checkGradients(
   for (const p of params) baseFeeds[p.name] = tensor(p);
   const full = await session.run(baseFeeds);
   const analytic = new Map<string, Float64Array>();
-  for (const p of params) analytic.set(p.name, Float64Array.from(full[`grad_${p.name}`]?.data as Float64Array));
+  for (const p of params)
+    analytic.set(p.name, Float64Array.from(full[`grad_${p.name}`]?.data as Float64Array));
   const lossAt = async (p: CheckParam, data: Float64Array | Float32Array) => {
     const out = await session.run({ ...baseFeeds, [p.name]: tensor(p, data) }, ['loss_out']);
-    return Number((out.loss_out?.data as Float64Array)[0]);
+    return Number(out.loss_out?.data[0]);
   };
   const h = options.h ?? (type === 'float64' ? 1e-6 : 1e-2);
   const numeric = new Map<string, Float64Array>();
@@ -81,12 +82,15 @@ export async function checkGradients(
       const up = await lossAt(p, plus);
       const down = await lossAt(p, minus);
       out[i] = (up - down) / ((plus[i] as number) - (minus[i] as number));
-      maxError = Math.max(maxError, Math.abs((grad[i] as number) - (out[i] as number)) / Math.max(1, Math.abs(out[i] as number)));
+      maxError = Math.max(
+        maxError,
+        Math.abs((grad[i] as number) - (out[i] as number)) / Math.max(1, Math.abs(out[i] as number)),
+      );
     }
     numeric.set(p.name, out);
   }
   await session.release();
-  return { maxError, analytic, numeric, loss: Number((full.loss_out?.data as Float64Array)[0]) };
+  return { maxError, analytic, numeric, loss: Number(full.loss_out?.data[0]) };
 }
 
 /** Deterministic pseudo-random values in [-scale, scale) (xorshift), for test inputs. */

@@ -33,7 +33,10 @@ describe('reverse-mode gradients match central finite differences (float64)', ()
       const d = param(g, 'd', [2, 1, 4], 'float64', 0.5);
       const s = g.one('Add', [a.name, b.name]);
       const t = g.one('Mul', [g.one('Sub', [s, c.name]), b.name]);
-      const den = g.one('Add', [g.one('Mul', [d.name, d.name]), g.initializer('one', [], Float64Array.of(1))]);
+      const den = g.one('Add', [
+        g.one('Mul', [d.name, d.name]),
+        g.initializer('one', [], Float64Array.of(1)),
+      ]);
       const y = g.one('Div', [t, den]);
       return { loss: weightedSum(g, y, [2, 3, 4]), params: [a, b, c, d] };
     });
@@ -54,7 +57,10 @@ describe('reverse-mode gradients match central finite differences (float64)', ()
   it('Neg, Sqrt, Pow (constant exponent), Tanh, Sigmoid, Exp, Log, Reciprocal, Relu, Abs', async () => {
     const { maxError } = await checkGradients((g) => {
       const x = param(g, 'x', [2, 5]);
-      const pos = g.one('Add', [g.one('Mul', [x.name, x.name]), g.initializer('half', [], Float64Array.of(0.5))]);
+      const pos = g.one('Add', [
+        g.one('Mul', [x.name, x.name]),
+        g.initializer('half', [], Float64Array.of(0.5)),
+      ]);
       const parts = [
         g.one('Neg', [x.name]),
         g.one('Sqrt', [pos]),
@@ -89,7 +95,10 @@ describe('reverse-mode gradients match central finite differences (float64)', ()
       const x = param(g, 'x', [2, 3, 5], 'float64', 2);
       const gamma = param(g, 'gamma', [5]);
       const beta = param(g, 'beta', [5]);
-      const y = g.one('LayerNormalization', [x.name, gamma.name, beta.name], { axis: -1, epsilon: { float: 1e-5 } });
+      const y = g.one('LayerNormalization', [x.name, gamma.name, beta.name], {
+        axis: -1,
+        epsilon: { float: 1e-5 },
+      });
       return { loss: weightedSum(g, y, [2, 3, 5]), params: [x, gamma, beta] };
     });
     // ORT keeps LayerNormalization's Mean/InvStdDev in float32 even for float64 inputs.
@@ -126,7 +135,12 @@ describe('reverse-mode gradients match central finite differences (float64)', ()
       const { maxError } = await checkGradients((g) => {
         const a = param(g, 'a', transA ? [2, 4, 3] : [2, 3, 4]);
         const b = param(g, 'b', transB ? [2, 5, 4] : [2, 4, 5]);
-        const y = g.one('FusedMatMul', [a.name, b.name], { transA, transB, alpha: { float: 0.5 } }, MS_DOMAIN);
+        const y = g.one(
+          'FusedMatMul',
+          [a.name, b.name],
+          { transA, transB, alpha: { float: 0.5 } },
+          MS_DOMAIN,
+        );
         return { loss: weightedSum(g, y, [2, 3, 5]), params: [a, b] };
       });
       expect(maxError).toBeLessThan(F64_TOL);
@@ -144,7 +158,12 @@ describe('reverse-mode gradients match central finite differences (float64)', ()
         const a = param(g, 'a', transA ? [4, 3] : [3, 4]);
         const b = param(g, 'b', transB ? [5, 4] : [4, 5]);
         const c = param(g, 'c', [5]);
-        const y = g.one('Gemm', [a.name, b.name, c.name], { transA, transB, alpha: { float: 0.5 }, beta: { float: 2 } });
+        const y = g.one('Gemm', [a.name, b.name, c.name], {
+          transA,
+          transB,
+          alpha: { float: 0.5 },
+          beta: { float: 2 },
+        });
         return { loss: weightedSum(g, y, [3, 5]), params: [a, b, c] };
       });
       expect(maxError).toBeLessThan(F64_TOL);
@@ -171,10 +190,16 @@ describe('reverse-mode gradients match central finite differences (float64)', ()
   it('GatherElements, Reshape, Transpose, Squeeze, Unsqueeze, Expand, Identity, Cast', async () => {
     const { maxError } = await checkGradients((g) => {
       const x = param(g, 'x', [2, 6]);
-      const picked = g.one('GatherElements', [x.name, g.initializer('idx', [2, 2], BigInt64Array.from([5n, 5n, 0n, 2n]))], {
-        axis: 1,
+      const picked = g.one(
+        'GatherElements',
+        [x.name, g.initializer('idx', [2, 2], BigInt64Array.from([5n, 5n, 0n, 2n]))],
+        {
+          axis: 1,
+        },
+      );
+      const r = g.one('Transpose', [g.one('Reshape', [x.name, g.constInt64([2, 3, 2])])], {
+        perm: [2, 0, 1],
       });
-      const r = g.one('Transpose', [g.one('Reshape', [x.name, g.constInt64([2, 3, 2])])], { perm: [2, 0, 1] });
       const u = g.one('Squeeze', [g.one('Unsqueeze', [r, g.constInt64([1])]), g.constInt64([1])]);
       const b = param(g, 'b', [1, 3]);
       const ex = g.one('Expand', [b.name, g.constInt64([2, 2, 3])]);
@@ -207,7 +232,12 @@ describe('reverse-mode gradients match central finite differences (float64)', ()
     const { maxError } = await checkGradients((g) => {
       const a = param(g, 'a', [2, 3]);
       const b = param(g, 'b', [3]);
-      const cond = g.initializer('cond', [2, 3], new Uint8Array([1, 0, 1, 0, 0, 1]) as unknown as Int8Array, 'bool');
+      const cond = g.initializer(
+        'cond',
+        [2, 3],
+        new Uint8Array([1, 0, 1, 0, 0, 1]) as unknown as Int8Array,
+        'bool',
+      );
       const w = g.one('Where', [cond, a.name, b.name]);
       const r1 = g.one('ReduceSum', [w, g.constInt64([1])], { keepdims: 0 });
       const r2 = g.one('ReduceMean', [w], { axes: [0], keepdims: 1 });
@@ -239,7 +269,9 @@ describe('reverse-mode gradients match central finite differences (float64)', ()
         g.one('Relu', [x.name]),
         g.one('Log', [g.one('Add', [one, g.one('Exp', [g.one('Neg', [g.one('Abs', [x.name])])])])]),
       ]);
-      const loss = g.one('ReduceMean', [g.one('Sub', [softplus, g.one('Mul', [x.name, y])])], { keepdims: 0 });
+      const loss = g.one('ReduceMean', [g.one('Sub', [softplus, g.one('Mul', [x.name, y])])], {
+        keepdims: 0,
+      });
       return { loss, params: [x] };
     });
     expect(maxError).toBeLessThan(F64_TOL);
@@ -250,7 +282,10 @@ describe('reverse-mode gradients match central finite differences (float64)', ()
       g.input('x', 'float64', ['batch', 4]);
       const x: CheckParam = { name: 'x', dims: [3, 4], data: randomValues(12, 5) };
       const w = param(g, 'w', [4, 2]);
-      const h = g.one('MatMul', [g.one('Reshape', [x.name, g.constInt64([-1, 2, 2])]), g.one('Reshape', [w.name, g.constInt64([2, 4])])]);
+      const h = g.one('MatMul', [
+        g.one('Reshape', [x.name, g.constInt64([-1, 2, 2])]),
+        g.one('Reshape', [w.name, g.constInt64([2, 4])]),
+      ]);
       const s = g.one('Slice', [h, g.constInt64([1]), g.constInt64([2 ** 53 - 1]), g.constInt64([1])]);
       const loss = g.one('ReduceMean', [g.one('Mul', [s, s])], { keepdims: 0 });
       return { loss, params: [x, w] };
@@ -269,9 +304,15 @@ describe('GELU and Erf (float32 only on ORT CPU)', () => {
         const half = g.constFloat([0.5], true);
         const composed = g.one('Mul', [
           g.one('Mul', [x.name, half]),
-          g.one('Add', [g.constFloat([1], true), g.one('Erf', [g.one('Mul', [x.name, g.constFloat([Math.SQRT1_2], true)])])]),
+          g.one('Add', [
+            g.constFloat([1], true),
+            g.one('Erf', [g.one('Mul', [x.name, g.constFloat([Math.SQRT1_2], true)])]),
+          ]),
         ]);
-        const loss = g.one('Add', [weightedSum(g, fused, [2, 4], 'float32'), weightedSum(g, composed, [2, 4], 'float32')]);
+        const loss = g.one('Add', [
+          weightedSum(g, fused, [2, 4], 'float32'),
+          weightedSum(g, composed, [2, 4], 'float32'),
+        ]);
         return { loss, params: [x], feeds };
       },
       { h: 1e-2 },

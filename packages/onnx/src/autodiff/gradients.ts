@@ -2,7 +2,7 @@ import type { GraphBuilder } from '../graph.js';
 import { Emitter } from './context.js';
 import { AutodiffError } from './errors.js';
 import { ruleFor } from './rules.js';
-import { ShapeTable, isFloat } from './shapes.js';
+import { isFloat, ShapeTable } from './shapes.js';
 
 export interface GradientOptions {
   /**
@@ -33,9 +33,12 @@ export function gradients(
   const e = new Emitter(g, table, options.contribOps ?? true);
   const lossMeta = table.get(loss);
   if (!isFloat(lossMeta.type) || lossMeta.dims.some((d) => d !== 1))
-    throw new AutodiffError(`the loss "${loss}" must be a float scalar, got ${lossMeta.type}[${lossMeta.dims}]`, {
-      hint: 'Reduce the loss to one number (ReduceMean / SoftmaxCrossEntropyLoss with reduction mean)',
-    });
+    throw new AutodiffError(
+      `the loss "${loss}" must be a float scalar, got ${lossMeta.type}[${lossMeta.dims}]`,
+      {
+        hint: 'Reduce the loss to one number (ReduceMean / SoftmaxCrossEntropyLoss with reduction mean)',
+      },
+    );
   const nodes = [...g.nodeList()];
 
   // Values that depend on a parameter through float tensors.

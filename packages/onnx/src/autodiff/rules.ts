@@ -61,12 +61,21 @@ function geluBackward(e: Emitter, x: string, dy: string): string {
   const type = e.meta(x).type;
   const t = e.scale(x, SQRT1_2);
   const density = e.one('Exp', [e.one('Mul', [t, e.one('Neg', [t])])]);
-  const slopeTwice = e.one('Sum', [e.one('Erf', [t]), e.scalar(1, type), e.one('Mul', [e.scale(t, TWO_OVER_SQRT_PI), density])]);
+  const slopeTwice = e.one('Sum', [
+    e.one('Erf', [t]),
+    e.scalar(1, type),
+    e.one('Mul', [e.scale(t, TWO_OVER_SQRT_PI), density]),
+  ]);
   return e.one('Mul', [e.scale(dy, 0.5), slopeTwice]);
 }
 
 /** Gradient of `op(a)·op(b)` with respect to a and b (batched MatMul, FusedMatMul). */
-function matmulRule(e: Emitter, node: GraphNode, dyAll: readonly (string | undefined)[], needs: readonly boolean[]) {
+function matmulRule(
+  e: Emitter,
+  node: GraphNode,
+  dyAll: readonly (string | undefined)[],
+  needs: readonly boolean[],
+) {
   const dy = first(dyAll, node);
   const a = input(node, 0);
   const b = input(node, 1);
@@ -116,7 +125,9 @@ function meanCount(e: Emitter, x: string, axes: number[]): number | string {
   const dims = e.dims(x);
   const picked = axes.map((a) => dims[a]);
   if (picked.every((d) => typeof d === 'number')) return (picked as number[]).reduce((p, d) => p * d, 1);
-  const count = e.one('ReduceProd', [e.one('Gather', [e.shapeOf(x), e.ints(axes)], { axis: 0 })], { keepdims: 0 });
+  const count = e.one('ReduceProd', [e.one('Gather', [e.shapeOf(x), e.ints(axes)], { axis: 0 })], {
+    keepdims: 0,
+  });
   return e.one('Cast', [count], { to: ONNX_TYPE_NUMBER[e.meta(x).type] as number });
 }
 
@@ -139,7 +150,8 @@ const layerNormRule: GradientRule = (e, node, dyAll, needs) => {
     e.table.infer(node);
   }
   const type = e.meta(x).type;
-  const asType = (v: string) => (type === 'float32' ? v : e.one('Cast', [v], { to: ONNX_TYPE_NUMBER[type] as number }));
+  const asType = (v: string) =>
+    type === 'float32' ? v : e.one('Cast', [v], { to: ONNX_TYPE_NUMBER[type] as number });
   const mean = asType(node.outputs[1] as string);
   const invStd = asType(node.outputs[2] as string);
   const xhat = e.one('Mul', [e.one('Sub', [x, mean]), invStd]);
@@ -172,7 +184,8 @@ const softmaxCrossEntropyRule: GradientRule = (e, node, dyAll, needs) => {
       hint: 'Reshape the scores to [N, C] and the labels to [N] first',
     });
   const reduction = (node.attrs.reduction as string | undefined) ?? 'mean';
-  if (reduction === 'none') throw new AutodiffError('SoftmaxCrossEntropyLoss: reduction none is not supported');
+  if (reduction === 'none')
+    throw new AutodiffError('SoftmaxCrossEntropyLoss: reduction none is not supported');
   if (node.outputs.length < 2 || node.outputs[1] === '') {
     node.outputs = [node.outputs[0] as string, e.g.name('log_prob')];
     e.table.infer(node);
@@ -192,7 +205,8 @@ const softmaxCrossEntropyRule: GradientRule = (e, node, dyAll, needs) => {
   }
   // Per row: dy · valid / count (count = number of valid rows for the mean).
   let rowScale = e.one('Mul', [weight, dy]);
-  if (reduction === 'mean') rowScale = e.one('Div', [rowScale, e.one('ReduceSum', [weight], { keepdims: 0 })]);
+  if (reduction === 'mean')
+    rowScale = e.one('Div', [rowScale, e.one('ReduceSum', [weight], { keepdims: 0 })]);
   const column = e.ints([1]);
   const base = e.one('Mul', [probs, e.one('Unsqueeze', [rowScale, column])]);
   const labelColumn = e.one('Unsqueeze', [
@@ -213,12 +227,18 @@ const gatherRule: GradientRule = (e, node, dyAll, needs) => {
   const rank = e.dims(data).length;
   const axis = normAxis(attrInt(node, 'axis', 0), rank);
   const q = e.dims(indices).length;
-  const column = q === 0 ? e.one('Reshape', [indices, e.ints([1])]) : e.one('Unsqueeze', [indices, e.ints([q])]);
+  const column =
+    q === 0 ? e.one('Reshape', [indices, e.ints([1])]) : e.one('Unsqueeze', [indices, e.ints([q])]);
   if (axis === 0) {
     return [e.one('ScatterND', [e.zerosLike(data), column, dy], { reduction: 'add' })];
   }
   const picked = e.meta(indices).value;
-  if (picked !== undefined && picked.length === 1 && typeof picked[0] === 'number' && (picked[0] as number) >= 0) {
+  if (
+    picked !== undefined &&
+    picked.length === 1 &&
+    typeof picked[0] === 'number' &&
+    (picked[0] as number) >= 0
+  ) {
     // One constant position (CLS pooling): pad the gradient back around it, one write of the data's size.
     const k = picked[0] as number;
     const row = q === 0 ? e.one('Unsqueeze', [dy, e.ints([axis])]) : dy;
@@ -226,7 +246,8 @@ const gatherRule: GradientRule = (e, node, dyAll, needs) => {
     const before: (number | string)[] = Array(rank).fill(0);
     const after: (number | string)[] = Array(rank).fill(0);
     before[axis] = k;
-    after[axis] = typeof dim === 'number' ? dim - k - 1 : e.one('Sub', [e.dimOf(data, axis), e.ints([k + 1])]);
+    after[axis] =
+      typeof dim === 'number' ? dim - k - 1 : e.one('Sub', [e.dimOf(data, axis), e.ints([k + 1])]);
     return [e.one('Pad', [row, e.concatInts([...before, ...after])], { mode: 'constant' })];
   }
   // Move the gathered axis to the front, scatter, move it back.
@@ -271,7 +292,8 @@ const sliceRule: GradientRule = (e, node, dyAll, needs) => {
       after[axis] = dim - Math.max(clamp(end), clamp(start));
       return;
     }
-    if (start < 0) throw new AutodiffError('Slice: a negative start on a symbolic axis is not differentiable');
+    if (start < 0)
+      throw new AutodiffError('Slice: a negative start on a symbolic axis is not differentiable');
     before[axis] = start;
     if (end >= 2 ** 31) after[axis] = 0;
     else if (end < 0) after[axis] = -end;
@@ -321,7 +343,10 @@ const RULES: Record<string, GradientRule> = {
   Identity: (_e, node, dy) => [first(dy, node)],
   Add: (e, node, dyAll, needs) => {
     const dy = first(dyAll, node);
-    return [needs[0] ? e.unbroadcast(dy, input(node, 0)) : undefined, needs[1] ? e.unbroadcast(dy, input(node, 1)) : undefined];
+    return [
+      needs[0] ? e.unbroadcast(dy, input(node, 0)) : undefined,
+      needs[1] ? e.unbroadcast(dy, input(node, 1)) : undefined,
+    ];
   },
   Sum: (e, node, dyAll, needs) => {
     const dy = first(dyAll, node);
@@ -415,7 +440,10 @@ const RULES: Record<string, GradientRule> = {
     const dy = first(dyAll, node);
     const sum = e.one('Add', [input(node, 0), input(node, 1)]);
     const dx = geluBackward(e, sum, dy);
-    return [needs[0] ? e.unbroadcast(dx, input(node, 0)) : undefined, needs[1] ? e.unbroadcast(dx, input(node, 1)) : undefined];
+    return [
+      needs[0] ? e.unbroadcast(dx, input(node, 0)) : undefined,
+      needs[1] ? e.unbroadcast(dx, input(node, 1)) : undefined,
+    ];
   },
   LayerNormalization: layerNormRule,
   MatMul: matmulRule,
@@ -439,7 +467,10 @@ const RULES: Record<string, GradientRule> = {
     const data = input(node, 0);
     const axis = attrInt(node, 'axis', 0);
     return [
-      e.one('ScatterElements', [e.zerosLike(data), input(node, 1), first(dyAll, node)], { axis, reduction: 'add' }),
+      e.one('ScatterElements', [e.zerosLike(data), input(node, 1), first(dyAll, node)], {
+        axis,
+        reduction: 'add',
+      }),
     ];
   },
   Reshape: reshapeRule,
@@ -449,7 +480,8 @@ const RULES: Record<string, GradientRule> = {
   Transpose: (e, node, dyAll, needs) => {
     if (!needs[0]) return [];
     const rank = e.dims(input(node, 0)).length;
-    const perm = (node.attrs.perm as number[] | undefined) ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+    const perm =
+      (node.attrs.perm as number[] | undefined) ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
     const inverse = perm.map((_, i) => perm.indexOf(i));
     return [e.one('Transpose', [first(dyAll, node)], { perm: inverse })];
   },
@@ -457,7 +489,9 @@ const RULES: Record<string, GradientRule> = {
   Pad: padRule,
   Concat: concatRule,
   Split: splitRule,
-  Expand: (e, node, dyAll, needs) => [needs[0] ? e.unbroadcast(first(dyAll, node), input(node, 0)) : undefined],
+  Expand: (e, node, dyAll, needs) => [
+    needs[0] ? e.unbroadcast(first(dyAll, node), input(node, 0)) : undefined,
+  ],
   Where: (e, node, dyAll, needs) => {
     const dy = first(dyAll, node);
     const cond = input(node, 0);
@@ -468,13 +502,15 @@ const RULES: Record<string, GradientRule> = {
       needs[2] ? e.unbroadcast(e.one('Where', [cond, zero, dy]), input(node, 2)) : undefined,
     ];
   },
-  ReduceSum: (e, node, dyAll, needs) => [needs[0] ? reduceGrad(e, node, first(dyAll, node), true) : undefined],
+  ReduceSum: (e, node, dyAll, needs) => [
+    needs[0] ? reduceGrad(e, node, first(dyAll, node), true) : undefined,
+  ],
   ReduceMean: (e, node, dyAll, needs) => {
     if (!needs[0]) return [];
     const x = input(node, 0);
     const rank = e.dims(x).length;
-    const axes = ((node.attrs.axes as number[] | undefined) ?? Array.from({ length: rank }, (_, i) => i)).map((a) =>
-      normAxis(a, rank),
+    const axes = ((node.attrs.axes as number[] | undefined) ?? Array.from({ length: rank }, (_, i) => i)).map(
+      (a) => normAxis(a, rank),
     );
     const count = meanCount(e, x, axes);
     const spread = reduceGrad(e, node, first(dyAll, node), false);

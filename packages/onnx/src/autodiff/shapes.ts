@@ -13,7 +13,14 @@ export interface ValueMeta {
 }
 
 /** ONNX TensorProto element types by number, for `Cast`'s `to`. */
-const ONNX_TYPES: Record<number, ElementType> = { 1: 'float32', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
+const ONNX_TYPES: Record<number, ElementType> = {
+  1: 'float32',
+  3: 'int8',
+  6: 'int32',
+  7: 'int64',
+  9: 'bool',
+  11: 'float64',
+};
 export const ONNX_TYPE_NUMBER: Partial<Record<ElementType, number>> = {
   float32: 1,
   int8: 3,
@@ -150,7 +157,8 @@ function constValues(table: ShapeTable, name: string | undefined, what: string, 
 
 function numbers(values: Dim[], op: string): number[] {
   return values.map((v) => {
-    if (typeof v !== 'number') throw new AutodiffError(`${op}: expected static integers, got ${values.join(',')}`);
+    if (typeof v !== 'number')
+      throw new AutodiffError(`${op}: expected static integers, got ${values.join(',')}`);
     return v;
   });
 }
@@ -180,7 +188,10 @@ function inferNode(table: ShapeTable, node: GraphNode): (ValueMeta | undefined)[
       return [meta];
     }
     case 'Dropout':
-      return [{ type: x().type, dims: [...x().dims] }, { type: 'bool', dims: [...x().dims] }];
+      return [
+        { type: x().type, dims: [...x().dims] },
+        { type: 'bool', dims: [...x().dims] },
+      ];
     case 'MatMul':
     case 'FusedMatMul': {
       let a = [...x().dims];
@@ -237,7 +248,8 @@ function inferNode(table: ShapeTable, node: GraphNode): (ValueMeta | undefined)[
       const target = input(1);
       if (target.value === undefined) {
         const rank = target.dims[0];
-        if (typeof rank !== 'number') throw new AutodiffError('Reshape: the rank of the new shape is unknown');
+        if (typeof rank !== 'number')
+          throw new AutodiffError('Reshape: the rank of the new shape is unknown');
         return [{ type: x().type, dims: Array.from({ length: rank }, () => table.fresh()) }];
       }
       const out = target.value.map((d, i) => (d === 0 ? (dims[i] as Dim) : d));
@@ -343,8 +355,7 @@ function inferNode(table: ShapeTable, node: GraphNode): (ValueMeta | undefined)[
     case 'Expand': {
       const target = input(1);
       const shape =
-        target.value ??
-        Array.from({ length: (target.dims[0] as number) ?? 0 }, (): Dim => table.fresh());
+        target.value ?? Array.from({ length: (target.dims[0] as number) ?? 0 }, (): Dim => table.fresh());
       return [{ type: x().type, dims: broadcastDims([x().dims, shape]) }];
     }
     case 'ConstantOfShape': {

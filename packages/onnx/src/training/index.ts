@@ -3,7 +3,15 @@ export { type GradientOptions, gradients } from '../autodiff/gradients.js';
 export { DIFFERENTIABLE_OPERATORS, type GradientRule } from '../autodiff/rules.js';
 export { ShapeTable, type ValueMeta } from '../autodiff/shapes.js';
 export { OnnxInputError, OnnxRuntimeMissingError } from '../errors.js';
-export { type Dim, type ElementType, GraphBuilder, type GraphNode, type ModelProto, MS_DOMAIN, serializeModel } from '../graph.js';
+export {
+  type Dim,
+  type ElementType,
+  GraphBuilder,
+  type GraphNode,
+  type ModelProto,
+  MS_DOMAIN,
+  serializeModel,
+} from '../graph.js';
 export { TrainingGraphError } from './errors.js';
 export {
   ADAM_BETA1,

@@ -77,15 +77,24 @@ export function emitClipAndAdamW(
   const decayFactor = slots.some((s) => s.decay) ? g.input(OPTIMIZER_INPUTS.decayFactor, 'float32', []) : '';
   const scalar = (v: number) => g.constFloat([v], true);
 
-  const norms = slots.map((s) => g.one('Reshape', [g.one('ReduceL2', [s.grad], { keepdims: 0 }), g.constInt64([1])]));
-  const gradNorm = g.one('ReduceL2', [norms.length === 1 ? (norms[0] as string) : g.one('Concat', norms, { axis: 0 })], {
-    keepdims: 0,
-  });
+  const norms = slots.map((s) =>
+    g.one('Reshape', [g.one('ReduceL2', [s.grad], { keepdims: 0 }), g.constInt64([1])]),
+  );
+  const gradNorm = g.one(
+    'ReduceL2',
+    [norms.length === 1 ? (norms[0] as string) : g.one('Concat', norms, { axis: 0 })],
+    {
+      keepdims: 0,
+    },
+  );
   // Without clipping the coefficient is still computed (max_norm = FLT_MAX gives exactly 1): every update then
   // waits for the global norm, i.e. for every gradient, which TrainingSession's in-place updates rely on.
   const clip = Number.isFinite(config.maxGradNorm) && config.maxGradNorm > 0;
   const maxNorm = clip ? config.maxGradNorm : FLOAT32_MAX;
-  const coef = g.one('Min', [g.one('Div', [scalar(maxNorm), g.one('Add', [gradNorm, scalar(CLIP_EPSILON)])]), scalar(1)]);
+  const coef = g.one('Min', [
+    g.one('Div', [scalar(maxNorm), g.one('Add', [gradNorm, scalar(CLIP_EPSILON)])]),
+    scalar(1),
+  ]);
   // The clip coefficient folds into the moments' scalars: (1 − β1)·coef and (1 − β2)·coef², one pass fewer.
   const mScale = g.one('Mul', [coef, scalar(1 - config.beta1)]);
   const vScale = g.one('Mul', [g.one('Mul', [coef, coef]), scalar(1 - config.beta2)]);

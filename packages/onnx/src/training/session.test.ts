@@ -14,9 +14,23 @@ import {
   type EncoderShape,
   encoderParameters,
 } from './testing/post-norm-encoder.js';
-import { finiteDifferenceGradients, type ReferenceBatch, referenceEncoderLoss } from './testing/reference-encoder.js';
+import {
+  finiteDifferenceGradients,
+  type ReferenceBatch,
+  referenceEncoderLoss,
+} from './testing/reference-encoder.js';
 
-const SHAPE: EncoderShape = { vocab: 11, hidden: 8, heads: 2, mlp: 16, layers: 1, labels: 3, batch: 3, seq: 5, eps: 1e-12 };
+const SHAPE: EncoderShape = {
+  vocab: 11,
+  hidden: 8,
+  heads: 2,
+  mlp: 16,
+  layers: 1,
+  labels: 3,
+  batch: 3,
+  seq: 5,
+  eps: 1e-12,
+};
 const BATCH: ReferenceBatch = {
   inputIds: [1, 4, 7, 2, 9, 1, 3, 3, 10, 0, 1, 5, 6, 0, 0],
   attentionMask: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0],
@@ -65,18 +79,29 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
     const params = initialParameters(SHAPE);
     for (const fusedGelu of [false, true]) {
       const model = buildEncoderClassifier(SHAPE, params, { fusedGelu, fusedScores: fusedGelu });
-      const grads = gradients(model.graph, model.loss, params.map((p) => p.name));
+      const grads = gradients(
+        model.graph,
+        model.loss,
+        params.map((p) => p.name),
+      );
       model.graph.output(model.loss, 'loss_out', 'float32', []);
-      for (const p of params) model.graph.output(grads.get(p.name) as string, `grad:${p.name}`, 'float32', p.dims);
-      const session = await ort.InferenceSession.create(serializeModel(model.graph.build('grad', '')), { logSeverityLevel: 3 });
+      for (const p of params)
+        model.graph.output(grads.get(p.name) as string, `grad:${p.name}`, 'float32', p.dims);
+      const session = await ort.InferenceSession.create(serializeModel(model.graph.build('grad', '')), {
+        logSeverityLevel: 3,
+      });
       const input: Record<string, InstanceType<typeof ort.Tensor>> = {};
       for (const [name, f] of Object.entries(feeds(BATCH, SHAPE)))
-        input[name] = new ort.Tensor(f.data instanceof Float32Array ? 'float32' : 'int64', f.data as Float32Array, [...f.dims]);
+        input[name] = new ort.Tensor(
+          f.data instanceof Float32Array ? 'float32' : 'int64',
+          f.data as Float32Array,
+          [...f.dims],
+        );
       for (const p of params) input[p.name] = new ort.Tensor('float32', p.data, p.dims);
       const out = await session.run(input);
       const reference = asFloat64(params);
       const loss = () => referenceEncoderLoss(SHAPE, reference, BATCH);
-      expect(Number((out.loss_out?.data as Float32Array)[0])).toBeCloseTo(loss(), 5);
+      expect(Number(out.loss_out?.data[0])).toBeCloseTo(loss(), 5);
       const numeric = finiteDifferenceGradients(reference, loss, 1e-6);
       for (const p of params) {
         const got = out[`grad:${p.name}`]?.data as Float32Array;
@@ -133,7 +158,8 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
       if (ZERO_GRADIENT.test(name)) continue;
       const got = session.parameter(name);
       let maxDiff = 0;
-      for (let i = 0; i < p.length; i++) maxDiff = Math.max(maxDiff, Math.abs((got[i] as number) - (p[i] as number)));
+      for (let i = 0; i < p.length; i++)
+        maxDiff = Math.max(maxDiff, Math.abs((got[i] as number) - (p[i] as number)));
       // 20 steps of lr 5e-3 move parameters by up to 0.1; float32 keeps them within 1e-4 of float64.
       expect(maxDiff, name).toBeLessThan(2e-4);
     }
@@ -143,8 +169,16 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
   it('accumulates two micro-batches into the same step as one batch of both', async () => {
     const half: EncoderShape = { ...SHAPE, batch: 2 };
     const whole: EncoderShape = { ...SHAPE, batch: 4 };
-    const a: ReferenceBatch = { inputIds: BATCH.inputIds.slice(0, 10), attentionMask: BATCH.attentionMask.slice(0, 10), labels: [2, 1] };
-    const b: ReferenceBatch = { inputIds: BATCH.inputIds.slice(5, 15), attentionMask: BATCH.attentionMask.slice(5, 15), labels: [0, 2] };
+    const a: ReferenceBatch = {
+      inputIds: BATCH.inputIds.slice(0, 10),
+      attentionMask: BATCH.attentionMask.slice(0, 10),
+      labels: [2, 1],
+    };
+    const b: ReferenceBatch = {
+      inputIds: BATCH.inputIds.slice(5, 15),
+      attentionMask: BATCH.attentionMask.slice(5, 15),
+      labels: [0, 2],
+    };
     const both: ReferenceBatch = {
       inputIds: [...a.inputIds, ...b.inputIds],
       attentionMask: [...a.attentionMask, ...b.attentionMask],
@@ -179,7 +213,11 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
   it('updates in place exactly as with two swapping buffer sets (with and without clipping, with accumulation)', async () => {
     for (const extra of [{}, { maxGradNorm: 0 }, { accumulationSteps: 2 }]) {
       const params = initialParameters(SHAPE);
-      const inPlace = await TrainingSession.create(buildEncoderClassifier(SHAPE, params), { ...extra, weightDecay: 0.01, threads: 1 });
+      const inPlace = await TrainingSession.create(buildEncoderClassifier(SHAPE, params), {
+        ...extra,
+        weightDecay: 0.01,
+        threads: 1,
+      });
       const swapping = await TrainingSession.create(buildEncoderClassifier(SHAPE, params), {
         ...extra,
         weightDecay: 0.01,
@@ -196,7 +234,9 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
         expect(m).toEqual(moments.get(name));
         expect(inPlace.parameter(name)).toEqual(swapping.parameter(name));
       }
-      expect(inPlace.parameter('classifier.weight')).not.toEqual(params.find((p) => p.name === 'classifier.weight')?.data);
+      expect(inPlace.parameter('classifier.weight')).not.toEqual(
+        params.find((p) => p.name === 'classifier.weight')?.data,
+      );
       await inPlace.release();
       await swapping.release();
     }
@@ -212,7 +252,9 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
     resumed.restore(saved);
     const again = await resumed.step(feeds(BATCH, SHAPE), 1e-2);
     expect(again.loss).toBe(third.loss);
-    expect(Array.from(resumed.parameter('classifier.weight'))).toEqual(Array.from(first.parameter('classifier.weight')));
+    expect(Array.from(resumed.parameter('classifier.weight'))).toEqual(
+      Array.from(first.parameter('classifier.weight')),
+    );
     expect(saved.parameters.get('classifier.weight')).not.toEqual(first.parameter('classifier.weight'));
     await first.release();
     await resumed.release();

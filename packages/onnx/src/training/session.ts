@@ -4,6 +4,7 @@ import { gradients } from '../autodiff/gradients.js';
 import { OnnxInputError, OnnxRuntimeMissingError } from '../errors.js';
 import { GraphBuilder, type ModelProto, serializeModel } from '../graph.js';
 import { loadOnnxRuntime } from '../runtime.js';
+import { TrainingGraphError } from './errors.js';
 import {
   ADAM_BETA1,
   ADAM_BETA2,
@@ -14,7 +15,6 @@ import {
   MAX_GRAD_NORM,
   type OptimizerSlot,
 } from './optimizer.js';
-import { TrainingGraphError } from './errors.js';
 
 type OrtModule = typeof Ort;
 
@@ -179,7 +179,9 @@ function feedTensor(ort: OrtModule, name: string, feed: FeedTensor): Ort.Tensor 
   const { data, dims } = feed;
   const size = dims.reduce((a, b) => a * b, 1);
   if (data.length !== size)
-    throw new OnnxInputError(`input "${name}" has ${data.length} values, its dims [${dims.join(', ')}] hold ${size}`);
+    throw new OnnxInputError(
+      `input "${name}" has ${data.length} values, its dims [${dims.join(', ')}] hold ${size}`,
+    );
   const type =
     data instanceof Float32Array
       ? 'float32'
@@ -250,7 +252,9 @@ export class TrainingSession {
       const dims = staticDims(g, p.name);
       const size = dims.reduce((a, b) => a * b, 1);
       if (p.data.length !== size)
-        throw new TrainingGraphError(`parameter "${p.name}" has ${p.data.length} values, its dims hold ${size}`);
+        throw new TrainingGraphError(
+          `parameter "${p.name}" has ${p.data.length} values, its dims hold ${size}`,
+        );
       const pair = (): [Float32Array, Float32Array] => {
         const buffer = new Float32Array(size);
         return inPlace ? [buffer, buffer] : [buffer, new Float32Array(size)];
@@ -298,7 +302,11 @@ export class TrainingSession {
       gradNormName = out.gradNorm;
       g.output(out.gradNorm, out.gradNorm, 'float32', []);
       slots.forEach((s, i) => {
-        s.out = { param: out.params[i] as string, expAvg: out.expAvg[i] as string, expAvgSq: out.expAvgSq[i] as string };
+        s.out = {
+          param: out.params[i] as string,
+          expAvg: out.expAvg[i] as string,
+          expAvgSq: out.expAvgSq[i] as string,
+        };
         g.output(s.out.param, s.out.param, 'float32', s.dims);
         g.output(s.out.expAvg, s.out.expAvg, 'float32', s.dims);
         g.output(s.out.expAvgSq, s.out.expAvgSq, 'float32', s.dims);
@@ -306,7 +314,10 @@ export class TrainingSession {
       main = g.build('training_step', 'bcmb training step: forward, backward, clip, AdamW');
     } else {
       for (const s of slots) {
-        const sum = g.one('Add', [g.input(s.in.grad as string, 'float32', s.dims), grads.get(s.name) as string]);
+        const sum = g.one('Add', [
+          g.input(s.in.grad as string, 'float32', s.dims),
+          grads.get(s.name) as string,
+        ]);
         s.out.grad = sum;
         g.output(sum, sum, 'float32', s.dims);
       }
@@ -370,7 +381,9 @@ export class TrainingSession {
       if (name === LOSS_SCALE_INPUT) continue;
       const feed = batch[name];
       if (feed === undefined)
-        throw new OnnxInputError(`the batch has no input "${name}"`, { hint: `Feed ${this.batchInputs.join(', ')}` });
+        throw new OnnxInputError(`the batch has no input "${name}"`, {
+          hint: `Feed ${this.batchInputs.join(', ')}`,
+        });
       feeds[name] = feedTensor(this.ort, name, feed);
     }
     const cur = this.current;
@@ -382,7 +395,8 @@ export class TrainingSession {
     try {
       if (this.optimizer === undefined) {
         const scalars = adamWScalars(this.config, lr, this.steps + 1);
-        for (const [name, value] of Object.entries(scalars)) feeds[name] = new this.ort.Tensor('float32', Float32Array.of(value), []);
+        for (const [name, value] of Object.entries(scalars))
+          feeds[name] = new this.ort.Tensor('float32', Float32Array.of(value), []);
         for (const s of this.slots) {
           feeds[s.in.expAvg] = s.tensors.expAvg[cur];
           feeds[s.in.expAvgSq] = s.tensors.expAvgSq[cur];
@@ -394,12 +408,21 @@ export class TrainingSession {
         const out = await this.main.run(pruneFeeds(this.main, feeds), fetches);
         this.current = next;
         this.steps += 1;
-        return { loss: scalarOf(out, this.lossName), gradNorm: scalarOf(out, this.gradNormName), optimizerStep: true };
+        return {
+          loss: scalarOf(out, this.lossName),
+          gradNorm: scalarOf(out, this.gradNormName),
+          optimizerStep: true,
+        };
       }
       // Accumulation: grads[gCur] holds the running sum (zeroed on the first micro-batch), ORT writes the new sum.
       const gCur = this.gradCurrent;
-      if (this.micro === 0) for (const s of this.slots) (s.grads as [Float32Array, Float32Array])[gCur].fill(0);
-      feeds[LOSS_SCALE_INPUT] = new this.ort.Tensor('float32', Float32Array.of(1 / this.accumulationSteps), []);
+      if (this.micro === 0)
+        for (const s of this.slots) (s.grads as [Float32Array, Float32Array])[gCur].fill(0);
+      feeds[LOSS_SCALE_INPUT] = new this.ort.Tensor(
+        'float32',
+        Float32Array.of(1 / this.accumulationSteps),
+        [],
+      );
       for (const s of this.slots) {
         const g = s.tensors.grads as [Ort.Tensor, Ort.Tensor];
         feeds[s.in.grad as string] = g[gCur];
@@ -413,7 +436,8 @@ export class TrainingSession {
       const optFeeds: Record<string, Ort.Tensor> = {};
       const optFetches: Record<string, Ort.Tensor | null> = { [this.gradNormName]: null };
       const scalars = adamWScalars(this.config, lr, this.steps + 1);
-      for (const [name, value] of Object.entries(scalars)) optFeeds[name] = new this.ort.Tensor('float32', Float32Array.of(value), []);
+      for (const [name, value] of Object.entries(scalars))
+        optFeeds[name] = new this.ort.Tensor('float32', Float32Array.of(value), []);
       for (const s of this.slots) {
         optFeeds[s.name] = s.tensors.params[cur];
         optFeeds[s.in.grad as string] = (s.tensors.grads as [Ort.Tensor, Ort.Tensor])[this.gradCurrent];
@@ -453,16 +477,25 @@ export class TrainingSession {
   /** Copies of the Adam moments by name, for checkpoints. */
   moments(): Map<string, ParameterMoments> {
     return new Map(
-      this.slots.map((s) => [s.name, { expAvg: s.expAvg[this.current].slice(), expAvgSq: s.expAvgSq[this.current].slice() }]),
+      this.slots.map((s) => [
+        s.name,
+        { expAvg: s.expAvg[this.current].slice(), expAvgSq: s.expAvgSq[this.current].slice() },
+      ]),
     );
   }
 
   /** Restores parameters, moments and the step count (resume from a checkpoint). */
-  restore(state: { step: number; parameters: Map<string, Float32Array>; moments?: Map<string, ParameterMoments> }): void {
+  restore(state: {
+    step: number;
+    parameters: Map<string, Float32Array>;
+    moments?: Map<string, ParameterMoments>;
+  }): void {
     for (const s of this.slots) {
       const p = state.parameters.get(s.name);
       if (p === undefined || p.length !== s.params[this.current].length)
-        throw new OnnxInputError(`the checkpoint has no parameter "${s.name}" of ${s.params[this.current].length} values`);
+        throw new OnnxInputError(
+          `the checkpoint has no parameter "${s.name}" of ${s.params[this.current].length} values`,
+        );
       s.params[this.current].set(p);
       const m = state.moments?.get(s.name);
       s.expAvg[this.current].set(m?.expAvg ?? new Float32Array(p.length));
@@ -479,7 +512,10 @@ export class TrainingSession {
   }
 }
 
-function pruneFeeds(session: Ort.InferenceSession, feeds: Record<string, Ort.Tensor>): Record<string, Ort.Tensor> {
+function pruneFeeds(
+  session: Ort.InferenceSession,
+  feeds: Record<string, Ort.Tensor>,
+): Record<string, Ort.Tensor> {
   const wanted = new Set(session.inputNames);
   const out: Record<string, Ort.Tensor> = {};
   for (const [k, v] of Object.entries(feeds)) if (wanted.has(k)) out[k] = v;

@@ -36,13 +36,20 @@ export interface EncoderParameter extends TrainableParameter {
 }
 
 /** Parameters in HF order; Linear weights in torch's `[out, in]` layout (Gemm transB). */
-export function encoderParameters(shape: EncoderShape, random: (n: number, scale: number) => Float32Array): EncoderParameter[] {
+export function encoderParameters(
+  shape: EncoderShape,
+  random: (n: number, scale: number) => Float32Array,
+): EncoderParameter[] {
   const { vocab, hidden: h, mlp, layers, labels, seq } = shape;
   const out: EncoderParameter[] = [];
   const add = (name: string, dims: number[], decay: boolean, init: 'normal' | 'ones' | 'zeros' | 'small') => {
     const n = dims.reduce((a, b) => a * b, 1);
     const data =
-      init === 'ones' ? new Float32Array(n).fill(1) : init === 'zeros' ? new Float32Array(n) : random(n, init === 'small' ? 0.02 : 0.2);
+      init === 'ones'
+        ? new Float32Array(n).fill(1)
+        : init === 'zeros'
+          ? new Float32Array(n)
+          : random(n, init === 'small' ? 0.02 : 0.2);
     out.push({ name, dims, decay, data });
   };
   const layerNorm = (prefix: string) => {
@@ -86,8 +93,12 @@ export function buildEncoderClassifier(
   const p = new Map(parameters.map((q) => [q.name, g.input(q.name, 'float32', q.dims)]));
   const w = (name: string) => p.get(name) as string;
   const ln = (x: string, prefix: string) =>
-    g.one('LayerNormalization', [x, w(`${prefix}.weight`), w(`${prefix}.bias`)], { axis: -1, epsilon: { float: eps } });
-  const dense = (x: string, prefix: string) => g.one('Gemm', [x, w(`${prefix}.weight`), w(`${prefix}.bias`)], { transB: 1 });
+    g.one('LayerNormalization', [x, w(`${prefix}.weight`), w(`${prefix}.bias`)], {
+      axis: -1,
+      epsilon: { float: eps },
+    });
+  const dense = (x: string, prefix: string) =>
+    g.one('Gemm', [x, w(`${prefix}.weight`), w(`${prefix}.bias`)], { transB: 1 });
 
   const positions = g.constInt64(Array.from({ length: l }, (_, i) => i));
   const embedded = g.one('Add', [
@@ -108,8 +119,16 @@ export function buildEncoderClassifier(
     const v = splitHeads(dense(x, `${prefix}.attention.self.value`), [0, 2, 1, 3]);
     const kRaw = dense(x, `${prefix}.attention.self.key`);
     const scores = options.fusedScores
-      ? g.one('FusedMatMul', [q, splitHeads(kRaw, [0, 2, 1, 3])], { transB: 1, alpha: { float: 1 / Math.sqrt(hd) } }, MS_DOMAIN)
-      : g.one('Div', [g.one('MatMul', [q, splitHeads(kRaw, [0, 2, 3, 1])]), g.constFloat([Math.sqrt(hd)], true)]);
+      ? g.one(
+          'FusedMatMul',
+          [q, splitHeads(kRaw, [0, 2, 1, 3])],
+          { transB: 1, alpha: { float: 1 / Math.sqrt(hd) } },
+          MS_DOMAIN,
+        )
+      : g.one('Div', [
+          g.one('MatMul', [q, splitHeads(kRaw, [0, 2, 3, 1])]),
+          g.constFloat([Math.sqrt(hd)], true),
+        ]);
     const probs = g.one('Softmax', [g.one('Add', [scores, maskBias])], { axis: -1 });
     const context = g.one('Reshape', [
       g.one('Transpose', [g.one('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }),
@@ -122,11 +141,16 @@ export function buildEncoderClassifier(
       ? g.one('Gelu', [up], {}, MS_DOMAIN)
       : g.one('Mul', [
           g.one('Mul', [up, g.constFloat([0.5], true)]),
-          g.one('Add', [g.constFloat([1], true), g.one('Erf', [g.one('Mul', [up, g.constFloat([Math.SQRT1_2], true)])])]),
+          g.one('Add', [
+            g.constFloat([1], true),
+            g.one('Erf', [g.one('Mul', [up, g.constFloat([Math.SQRT1_2], true)])]),
+          ]),
         ]);
     x = ln(g.one('Add', [dense(act, `${prefix}.output.dense`), x]), `${prefix}.output.LayerNorm`);
   }
-  const cls = g.one('Gather', [g.one('Reshape', [x, g.constInt64([b, l, h])]), g.constInt64([0], true)], { axis: 1 });
+  const cls = g.one('Gather', [g.one('Reshape', [x, g.constInt64([b, l, h])]), g.constInt64([0], true)], {
+    axis: 1,
+  });
   const logits = dense(cls, 'classifier');
   const [loss] = g.op('SoftmaxCrossEntropyLoss', [logits, labels], {
     attrs: { ignore_index: -100, reduction: 'mean' },

@@ -77,7 +77,8 @@ export function referenceEncoderLoss(
   let x = new Float64Array(t * h);
   for (let r = 0; r < t; r++) {
     const id = batch.inputIds[r] as number;
-    for (let k = 0; k < h; k++) x[r * h + k] = (word[id * h + k] as number) + (pos[(r % l) * h + k] as number);
+    for (let k = 0; k < h; k++)
+      x[r * h + k] = (word[id * h + k] as number) + (pos[(r % l) * h + k] as number);
   }
   x = layerNorm(x, t, 'embeddings.LayerNorm');
   for (let i = 0; i < layers; i++) {
@@ -94,8 +95,11 @@ export function referenceEncoderLoss(
           for (let ki = 0; ki < l; ki++) {
             let dot = 0;
             for (let d = 0; d < hd; d++)
-              dot += (q[(s * l + qi) * h + head * hd + d] as number) * (k[(s * l + ki) * h + head * hd + d] as number);
-            const masked = dot / Math.sqrt(hd) + (1 - (batch.attentionMask[s * l + ki] as number)) * MASK_FILL;
+              dot +=
+                (q[(s * l + qi) * h + head * hd + d] as number) *
+                (k[(s * l + ki) * h + head * hd + d] as number);
+            const masked =
+              dot / Math.sqrt(hd) + (1 - (batch.attentionMask[s * l + ki] as number)) * MASK_FILL;
             scores[ki] = masked;
             max = Math.max(max, masked);
           }
@@ -106,12 +110,19 @@ export function referenceEncoderLoss(
           }
           for (let d = 0; d < hd; d++) {
             let sum = 0;
-            for (let ki = 0; ki < l; ki++) sum += ((scores[ki] as number) / total) * (v[(s * l + ki) * h + head * hd + d] as number);
+            for (let ki = 0; ki < l; ki++)
+              sum += ((scores[ki] as number) / total) * (v[(s * l + ki) * h + head * hd + d] as number);
             context[(s * l + qi) * h + head * hd + d] = sum;
           }
         }
-    x = layerNorm(add(linear(context, t, h, h, `${prefix}.attention.output.dense`), x), t, `${prefix}.attention.output.LayerNorm`);
-    const up = linear(x, t, h, mlp, `${prefix}.intermediate.dense`).map((u) => 0.5 * u * (1 + erf(u * Math.SQRT1_2)));
+    x = layerNorm(
+      add(linear(context, t, h, h, `${prefix}.attention.output.dense`), x),
+      t,
+      `${prefix}.attention.output.LayerNorm`,
+    );
+    const up = linear(x, t, h, mlp, `${prefix}.intermediate.dense`).map(
+      (u) => 0.5 * u * (1 + erf(u * Math.SQRT1_2)),
+    );
     x = layerNorm(add(linear(up, t, mlp, h, `${prefix}.output.dense`), x), t, `${prefix}.output.LayerNorm`);
   }
   const cls = new Float64Array(b * h);
