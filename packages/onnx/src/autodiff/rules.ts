@@ -248,7 +248,9 @@ const gatherRule: GradientRule = (e, node, dyAll, needs) => {
     before[axis] = k;
     after[axis] =
       typeof dim === 'number' ? dim - k - 1 : e.one('Sub', [e.dimOf(data, axis), e.ints([k + 1])]);
-    return [e.one('Pad', [row, e.concatInts([...before, ...after])], { mode: 'constant' })];
+    const padded = e.one('Pad', [row, e.concatInts([...before, ...after])], { mode: 'constant' });
+    e.table.set(padded, { type: e.meta(data).type, dims: [...e.dims(data)] });
+    return [padded];
   }
   // Move the gathered axis to the front, scatter, move it back.
   const dataPerm = [axis, ...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis)];
@@ -299,7 +301,9 @@ const sliceRule: GradientRule = (e, node, dyAll, needs) => {
     else if (end < 0) after[axis] = -end;
     else after[axis] = e.one('Sub', [e.dimOf(x, axis), e.ints([end])]);
   });
-  return [e.one('Pad', [dy, e.concatInts([...before, ...after])], { mode: 'constant' })];
+  const padded = e.one('Pad', [dy, e.concatInts([...before, ...after])], { mode: 'constant' });
+  e.table.set(padded, { type: e.meta(x).type, dims: [...dims] });
+  return [padded];
 };
 
 const padRule: GradientRule = (e, node, dyAll, needs) => {

@@ -84,6 +84,11 @@ export class ShapeTable {
     return meta;
   }
 
+  /** Records what a rule knows better than inference (e.g. a gradient has its value's shape). */
+  set(name: string, meta: ValueMeta): void {
+    this.metas.set(name, meta);
+  }
+
   has(name: string): boolean {
     return this.metas.has(name) || this.g.tensorInfo(name) !== undefined;
   }
@@ -397,7 +402,10 @@ function inferNode(table: ShapeTable, node: GraphNode): (ValueMeta | undefined)[
     }
     case 'Pad': {
       const dims = [...x().dims];
-      const pads = numbers(constValues(table, node.inputs[1], 'pads', op), op);
+      const padValues = node.inputs[1] ? table.get(node.inputs[1]).value : undefined;
+      if (padValues === undefined || padValues.some((v) => typeof v !== 'number'))
+        return [{ type: x().type, dims: dims.map(() => table.fresh()) }];
+      const pads = padValues as number[];
       const rank = dims.length;
       return [
         {

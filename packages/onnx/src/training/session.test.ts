@@ -242,6 +242,41 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
     }
   });
 
+  it('trains batches of different shapes in one session built with symbolic batch and seq axes', async () => {
+    const params = initialParameters(SHAPE);
+    const dynamic = await TrainingSession.create(buildEncoderClassifier(SHAPE, params, { dynamic: true }), {
+      weightDecay: 0.01,
+      threads: 1,
+    });
+    const fixed = await TrainingSession.create(buildEncoderClassifier(SHAPE, params), {
+      weightDecay: 0.01,
+      threads: 1,
+    });
+    const positions = (n: number) => ({
+      data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
+      dims: [n],
+    });
+    const a = await dynamic.step({ ...feeds(BATCH, SHAPE), position_ids: positions(SHAPE.seq) }, 1e-2);
+    const b = await fixed.step(feeds(BATCH, SHAPE), 1e-2);
+    expect(a.loss).toBeCloseTo(b.loss, 6);
+    expect(a.gradNorm as number).toBeCloseTo(b.gradNorm as number, 5);
+    expect(
+      relativeError(dynamic.parameter('classifier.weight'), fixed.parameter('classifier.weight')),
+    ).toBeLessThan(1e-6);
+    // A 2 × 4 batch through the same session: its loss is the float64 reference at the current parameters.
+    const small: EncoderShape = { ...SHAPE, batch: 2, seq: 4 };
+    const batch: ReferenceBatch = {
+      inputIds: [3, 1, 4, 1, 5, 9, 2, 6],
+      attentionMask: [1, 1, 1, 1, 1, 1, 1, 0],
+      labels: [1, 2],
+    };
+    const current = new Map([...dynamic.parameters()].map(([k, v]) => [k, Float64Array.from(v)]));
+    const c = await dynamic.step({ ...feeds(batch, small), position_ids: positions(4) }, 1e-2);
+    expect(c.loss).toBeCloseTo(referenceEncoderLoss(small, current, batch), 5);
+    await dynamic.release();
+    await fixed.release();
+  });
+
   it('exposes parameters and moments by name and resumes from them', async () => {
     const params = initialParameters(SHAPE);
     const first = await TrainingSession.create(buildEncoderClassifier(SHAPE, params), { threads: 1 });

@@ -1,4 +1,4 @@
-import { GraphBuilder, MS_DOMAIN } from '../../graph.js';
+import { type Dim, GraphBuilder, MS_DOMAIN } from '../../graph.js';
 import type { TrainableParameter, TrainingModel } from '../session.js';
 
 /**
@@ -28,6 +28,11 @@ export interface EncoderOptions {
   fusedScores?: boolean;
   /** ORT's com.microsoft Gelu instead of the composed 0.5·x·(1 + erf(x/√2)). */
   fusedGelu?: boolean;
+  /**
+   * Symbolic `batch` and `seq` axes (one session for every batch shape): shapes come from `Shape` of the ids,
+   * positions from a `position_ids` input (`[seq]`, int64).
+   */
+  dynamic?: boolean;
 }
 
 /** One parameter's name, dims, decay group and initial values. */
@@ -84,8 +89,10 @@ export function buildEncoderClassifier(
   parameters: readonly EncoderParameter[],
   options: EncoderOptions = {},
 ): TrainingModel {
-  const { hidden: h, heads, layers, batch: b, seq: l, eps } = shape;
+  const { hidden: h, heads, layers, eps } = shape;
   const hd = h / heads;
+  const b: Dim = options.dynamic ? 'batch' : shape.batch;
+  const l: Dim = options.dynamic ? 'seq' : shape.seq;
   const g = new GraphBuilder();
   const ids = g.input('input_ids', 'int64', [b, l]);
   const mask = g.input('attention_mask', 'float32', [b, l]);
@@ -99,20 +106,29 @@ export function buildEncoderClassifier(
     });
   const dense = (x: string, prefix: string) =>
     g.one('Gemm', [x, w(`${prefix}.weight`), w(`${prefix}.bias`)], { transB: 1 });
+  // [B, L] followed by the given dims, static or from Shape(input_ids).
+  const batchShape = (tail: number[]) =>
+    options.dynamic
+      ? g.one('Concat', [g.one('Shape', [ids]), g.constInt64(tail)], { axis: 0 })
+      : g.constInt64([shape.batch, shape.seq, ...tail]);
 
-  const positions = g.constInt64(Array.from({ length: l }, (_, i) => i));
+  const positions = options.dynamic
+    ? g.input('position_ids', 'int64', [l])
+    : g.constInt64(Array.from({ length: shape.seq }, (_, i) => i));
   const embedded = g.one('Add', [
     g.one('Gather', [w('embeddings.word_embeddings.weight'), ids], { axis: 0 }),
     g.one('Gather', [w('embeddings.position_embeddings.weight'), positions], { axis: 0 }),
   ]);
   // Rows of tokens: [B·L, H]; the dense layers are plain 2-D GEMMs.
-  let x = g.one('Reshape', [ln(embedded, 'embeddings.LayerNorm'), g.constInt64([b * l, h])]);
-  const maskBias = g.one('Reshape', [
+  const rows = g.constInt64([-1, h]);
+  let x = g.one('Reshape', [ln(embedded, 'embeddings.LayerNorm'), rows]);
+  const maskBias = g.one('Unsqueeze', [
     g.one('Mul', [g.one('Sub', [mask, g.constFloat([1], true)]), g.constFloat([-MASK_FILL], true)]),
-    g.constInt64([b, 1, 1, l]),
+    g.constInt64([1, 2]),
   ]);
+  const headShape = batchShape([heads, hd]);
   const splitHeads = (t: string, perm: number[]) =>
-    g.one('Transpose', [g.one('Reshape', [t, g.constInt64([b, l, heads, hd])])], { perm });
+    g.one('Transpose', [g.one('Reshape', [t, headShape])], { perm });
   for (let i = 0; i < layers; i++) {
     const prefix = `encoder.layer.${i}`;
     const q = splitHeads(dense(x, `${prefix}.attention.self.query`), [0, 2, 1, 3]);
@@ -132,7 +148,7 @@ export function buildEncoderClassifier(
     const probs = g.one('Softmax', [g.one('Add', [scores, maskBias])], { axis: -1 });
     const context = g.one('Reshape', [
       g.one('Transpose', [g.one('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }),
-      g.constInt64([b * l, h]),
+      rows,
     ]);
     const attn = dense(context, `${prefix}.attention.output.dense`);
     x = ln(g.one('Add', [attn, x]), `${prefix}.attention.output.LayerNorm`);
@@ -148,7 +164,7 @@ export function buildEncoderClassifier(
         ]);
     x = ln(g.one('Add', [dense(act, `${prefix}.output.dense`), x]), `${prefix}.output.LayerNorm`);
   }
-  const cls = g.one('Gather', [g.one('Reshape', [x, g.constInt64([b, l, h])]), g.constInt64([0], true)], {
+  const cls = g.one('Gather', [g.one('Reshape', [x, batchShape([h])]), g.constInt64([0], true)], {
     axis: 1,
   });
   const logits = dense(cls, 'classifier');
