@@ -11,17 +11,36 @@ export const MS_DOMAIN = 'com.microsoft';
 const IR_VERSION = 8;
 
 const { DataType } = onnx.TensorProto;
-export type ElementType = 'float32' | 'int8' | 'int32' | 'int64';
+export type ElementType = 'float32' | 'int8' | 'int32' | 'int64' | 'float64' | 'bool';
 
 const ELEMENT_TYPE: Record<ElementType, number> = {
   float32: DataType.FLOAT,
   int8: DataType.INT8,
   int32: DataType.INT32,
   int64: DataType.INT64,
+  float64: DataType.DOUBLE,
+  bool: DataType.BOOL,
 };
 
-type TypedData = Float32Array | Int8Array | Int32Array | BigInt64Array;
-type AttributeValue = number | string | number[] | { float: number };
+type TypedData = Float32Array | Int8Array | Int32Array | BigInt64Array | Float64Array;
+
+/** A node as the builder recorded it (read access for graph transforms such as autodiff). */
+export interface GraphNode {
+  readonly opType: string;
+  readonly domain: string;
+  readonly inputs: readonly string[];
+  /** Mutable so a transform can ask for a node's optional outputs (LayerNormalization's Mean, InvStdDev). */
+  outputs: string[];
+  readonly attrs: Readonly<Record<string, AttributeValue>>;
+}
+
+/** A graph input or initializer as declared: element type, dims, and for initializers the data. */
+export interface TensorInfo {
+  readonly type: ElementType;
+  readonly dims: readonly Dim[];
+  readonly data?: TypedData;
+}
+export type AttributeValue = number | string | number[] | { float: number };
 
 /** A symbolic (`'batch'`) or fixed dimension of a graph input or output. */
 export type Dim = string | number;
@@ -60,6 +79,18 @@ export class GraphBuilder {
   private readonly outputs: object[] = [];
   private readonly used = new Set<string>();
   private readonly constants = new Map<string, string>();
+  private readonly records: GraphNode[] = [];
+  private readonly tensors = new Map<string, TensorInfo>();
+
+  /** The nodes appended so far, in evaluation order. */
+  nodeList(): readonly GraphNode[] {
+    return this.records;
+  }
+
+  /** Type, dims (and data for initializers) of a graph input or initializer; undefined for node outputs. */
+  tensorInfo(name: string): TensorInfo | undefined {
+    return this.tensors.get(name);
+  }
 
   /** A fresh value name starting with `hint`. */
   name(hint: string): string {
@@ -72,6 +103,7 @@ export class GraphBuilder {
   input(name: string, type: ElementType, dims: readonly Dim[]): string {
     this.used.add(name);
     this.inputs.push(valueInfo(name, type, dims));
+    this.tensors.set(name, { type, dims: [...dims] });
     return name;
   }
 
@@ -91,7 +123,10 @@ export class GraphBuilder {
           ? 'int8'
           : data instanceof Int32Array
             ? 'int32'
-            : 'int64');
+            : data instanceof Float64Array
+              ? 'float64'
+              : 'int64');
+    this.tensors.set(name, { type: elementType, dims: [...dims], data });
     this.initializers.push({
       name,
       dims: [...dims],
@@ -143,13 +178,26 @@ export class GraphBuilder {
             options.name !== undefined && i === 0 ? this.name(options.name) : this.name(opType),
           )
         : [...outputs];
-    this.nodes.push({
+    const node = {
       opType,
       domain,
       name: this.name(`n_${opType}`),
       input: [...inputs],
       output: outputNames,
       attribute: Object.entries(attrs).map(([name, value]) => attribute(name, value)),
+    };
+    this.nodes.push(node);
+    this.records.push({
+      opType,
+      domain,
+      inputs: node.input,
+      get outputs() {
+        return node.output;
+      },
+      set outputs(names: string[]) {
+        node.output = names;
+      },
+      attrs,
     });
     return outputNames;
   }
