@@ -3,13 +3,15 @@ import {
   familyOf,
   type ParameterSpec,
   type ProblemType,
+  type StateDict,
   type Task,
 } from '@bcmb/architectures';
 import { OnnxExportError } from './errors.js';
 import { ATTENTION_MASK, INPUT_IDS, TOKEN_TYPE_IDS } from './export.js';
 import { GraphBuilder } from './graph.js';
 import { type DropoutMask, OnnxOps } from './onnx-ops.js';
-import type { ParameterValues } from './weights.js';
+import type { TrainingModel } from './training/session.js';
+import { type ParameterValues, StateDictValues } from './weights.js';
 
 /** Graph input of the labels: `[B, L]` int64 token labels, `[B]` int64 classes, `[B, C]` float targets. */
 export const LABELS = 'labels';
@@ -160,4 +162,29 @@ function bceWithLogits(g: GraphBuilder, logits: string, targets: string): string
 function meanSquaredError(g: GraphBuilder, predictions: string, targets: string): string {
   const difference = g.one('Sub', [predictions, targets]);
   return g.one('ReduceMean', [g.one('Mul', [difference, difference])], { keepdims: 0 });
+}
+
+/** The Trainer's decay groups from the family's parameter roles: biases and LayerNorm parameters do not decay. */
+export function decaysWeight(spec: ParameterSpec): boolean {
+  return spec.role !== 'bias' && spec.role !== 'norm';
+}
+
+/**
+ * A training graph with the initial values of its parameters from a state dict (backbone prefix reconciled as
+ * `from_pretrained` does), ready for `TrainingSession.create`.
+ */
+export function trainingModelOf(
+  config: EncoderConfig,
+  task: Task,
+  stateDict: StateDict,
+  options: TrainingGraphOptions = {},
+): TrainingGraph & { model: TrainingModel } {
+  const built = buildTrainingGraph(config, task, options);
+  const values = new StateDictValues(stateDict, built.parameters, familyOf(config).backbonePrefix);
+  const parameters = built.parameters.map((spec) => ({
+    name: spec.name,
+    data: values.get(spec.name),
+    decay: decaysWeight(spec),
+  }));
+  return { ...built, model: { graph: built.graph, loss: built.loss, parameters } };
 }

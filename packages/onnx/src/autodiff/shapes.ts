@@ -418,6 +418,10 @@ function inferNode(table: ShapeTable, node: GraphNode): (ValueMeta | undefined)[
     }
     case 'Range':
       return [{ type: x().type, dims: [table.fresh()] }];
+    case 'NonZero':
+      return [{ type: 'int64', dims: [x().dims.length, table.fresh()] }];
+    case 'CumSum':
+      return [{ type: x().type, dims: [...x().dims] }];
     default:
       throw new AutodiffError(`no shape rule for operator ${op}`, {
         hint: 'Autodiff supports the standard opset-17 operators the training forward uses (see autodiff/rules.ts)',

@@ -41,10 +41,14 @@ export interface ForwardReference {
   >;
 }
 
+/** A gzip-compressed JSON file under the repository's `fixtures/`. */
+export function readGzipFixture<T>(relative: string): T {
+  return JSON.parse(gunzipSync(readFileSync(`${FIXTURES_DIR}${relative}`)).toString('utf8')) as T;
+}
+
 /** `reference/modeling/<family>_forward.json.gz`, transformers' eager float32 outputs. */
 export function forwardReference(family: 'bert' | 'modernbert'): ForwardReference {
-  const path = `${FIXTURES_DIR}reference/modeling/${family}_forward.json.gz`;
-  return JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as ForwardReference;
+  return readGzipFixture<ForwardReference>(`reference/modeling/${family}_forward.json.gz`);
 }
 
 /**
