@@ -76,6 +76,12 @@ export interface OnnxOpsOptions {
    * ScatterND. Implies standard kernels.
    */
   training?: boolean;
+  /**
+   * Training graphs' dropout masks: `inputs` (the caller feeds each mask, e.g. from the trainer's seeded
+   * generator; exact and reproducible, but an attention mask is `[B, heads, L, L]` per layer) or `graph` (drawn
+   * inside the graph by RandomUniformLike, one fixed seed per node: reproducible from the start of a session).
+   */
+  dropoutMasks?: 'inputs' | 'graph';
 }
 
 /** A dropout mask the caller feeds: 0 or 1/(1-rate) per element, shaped like the value it multiplies. */
@@ -418,6 +424,12 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
 
   dropout(x: OnnxValue, rate: number): OnnxValue {
     if (!this.training || rate === 0) return x;
+    if (this.options.dropoutMasks === 'graph')
+      return {
+        ...x,
+        bias: undefined,
+        name: this.g.one('Mul', [this.value(x), this.drawnMask(this.value(x), rate)]),
+      };
     const kind = x.perSequence ? 'sequences' : 'rows';
     const rows = x.perSequence ? 'batch' : 'tokens';
     const input = this.g.input(`dropout_mask_${this.dropoutMasks.length}`, 'float32', [rows, x.width]);
@@ -425,9 +437,24 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
     return { name: this.g.one('Mul', [this.value(x), input]), width: x.width, perSequence: x.perSequence };
   }
 
-  /** The mask input of attention-probability dropout, when training with a positive rate. */
-  private attentionDropout(spec: AttentionSpec): string | undefined {
+  /**
+   * A dropout mask drawn in the graph, shaped like `x`: 1/(1-rate) where a uniform draw is below 1-rate, else 0.
+   * It is drawn from a constant of x's shape, so it carries no gradient.
+   */
+  private drawnMask(x: string, rate: number): string {
+    const g = this.g;
+    const shaped = g.one('ConstantOfShape', [g.one('Shape', [x])]);
+    const draw = g.one('RandomUniformLike', [shaped], { dtype: 1, seed: { float: 1 + this.drawnMasks++ } });
+    const keep = g.one('Cast', [g.one('Less', [draw, g.constFloat([1 - rate], true)])], { to: 1 });
+    return g.one('Mul', [keep, g.constFloat([1 / (1 - rate)], true)]);
+  }
+
+  private drawnMasks = 0;
+
+  /** The mask of attention-probability dropout, when training with a positive rate. */
+  private attentionDropout(spec: AttentionSpec): string | ((probs: string) => string) | undefined {
     if (!this.training || spec.dropout === 0) return undefined;
+    if (this.options.dropoutMasks === 'graph') return (probs) => this.drawnMask(probs, spec.dropout);
     const input = this.g.input(`dropout_mask_${this.dropoutMasks.length}`, 'float32', [
       'batch',
       spec.numHeads,

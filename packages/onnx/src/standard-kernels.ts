@@ -25,14 +25,15 @@ export function scaledDotProduct(
   additiveMask: string,
   headDim: number,
   numHeads: number,
-  probabilityDropout?: string,
+  probabilityDropout?: string | ((probs: string) => string),
 ): string {
   const scores = g.one('Mul', [
     g.one('MatMul', [q, g.one('Transpose', [k], { perm: [0, 1, 3, 2] })]),
     g.constFloat([headDim ** -0.5], true),
   ]);
   const softmax = g.one('Softmax', [g.one('Add', [scores, additiveMask])], { axis: -1 });
-  const probs = probabilityDropout === undefined ? softmax : g.one('Mul', [softmax, probabilityDropout]);
+  const mask = typeof probabilityDropout === 'function' ? probabilityDropout(softmax) : probabilityDropout;
+  const probs = mask === undefined ? softmax : g.one('Mul', [softmax, mask]);
   const context = g.one('Transpose', [g.one('MatMul', [probs, v])], { perm: [0, 2, 1, 3] });
   return g.one('Reshape', [context, g.constInt64([0, 0, numHeads * headDim])]);
 }

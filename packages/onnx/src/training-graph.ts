@@ -11,7 +11,7 @@ import { ATTENTION_MASK, INPUT_IDS, TOKEN_TYPE_IDS } from './export.js';
 import { GraphBuilder } from './graph.js';
 import { type DropoutMask, OnnxOps } from './onnx-ops.js';
 import type { TrainingModel } from './training/session.js';
-import { type ParameterValues, StateDictValues } from './weights.js';
+import { type ParameterValues, RandomValues, StateDictValues } from './weights.js';
 
 /** Graph input of the labels: `[B, L]` int64 token labels, `[B]` int64 classes, `[B, C]` float targets. */
 export const LABELS = 'labels';
@@ -36,6 +36,8 @@ export interface TrainingGraph {
 export interface TrainingGraphOptions {
   /** Sequence classification's loss; required for that task. */
   problemType?: ProblemType;
+  /** Dropout masks fed as inputs (default) or drawn in the graph (see `OnnxOpsOptions.dropoutMasks`). */
+  dropoutMasks?: 'inputs' | 'graph';
 }
 
 /** Shapes of the parameters, served to the ops from the family's list (a training graph holds no values). */
@@ -97,7 +99,13 @@ export function buildTrainingGraph(
     g,
     new ShapesOnly(parameters),
     { inputIds, attentionMask, tokenTypeIds },
-    { quantize: false, unpad: true, maxPositions: config.maxPositionEmbeddings, training: true },
+    {
+      quantize: false,
+      unpad: true,
+      maxPositions: config.maxPositionEmbeddings,
+      training: true,
+      dropoutMasks: options.dropoutMasks ?? 'inputs',
+    },
   );
   const result = family.forward(ops, config, task);
   const logits = ops.value(result.logits as NonNullable<typeof result.logits>);
@@ -171,16 +179,19 @@ export function decaysWeight(spec: ParameterSpec): boolean {
 
 /**
  * A training graph with the initial values of its parameters from a state dict (backbone prefix reconciled as
- * `from_pretrained` does), ready for `TrainingSession.create`.
+ * `from_pretrained` does) or freshly initialised (`random`, for benchmarks), ready for `TrainingSession.create`.
  */
 export function trainingModelOf(
   config: EncoderConfig,
   task: Task,
-  stateDict: StateDict,
+  weights: StateDict | 'random',
   options: TrainingGraphOptions = {},
 ): TrainingGraph & { model: TrainingModel } {
   const built = buildTrainingGraph(config, task, options);
-  const values = new StateDictValues(stateDict, built.parameters, familyOf(config).backbonePrefix);
+  const values: ParameterValues =
+    weights === 'random'
+      ? new RandomValues(built.parameters)
+      : new StateDictValues(weights, built.parameters, familyOf(config).backbonePrefix);
   const parameters = built.parameters.map((spec) => ({
     name: spec.name,
     data: values.get(spec.name),

@@ -81,3 +81,35 @@ describe.each(['bert', 'modernbert'] as const)('%s on the ONNX training engine',
     await session.release();
   });
 });
+
+describe('dropout drawn inside the training graph', () => {
+  it('trains tiny BERT (dropout 0.1): the loss differs from the eval-mode loss and falls over steps', async () => {
+    const dir = modelDir('tiny-bert-seqcls');
+    const config = await readConfig(dir);
+    expect((config as { hiddenDropoutProb: number }).hiddenDropoutProb).toBeGreaterThan(0);
+    const built = trainingModelOf(config, 'sequence-classification', (await loadWeights(dir)).stateDict, {
+      problemType: 'single_label_classification',
+      dropoutMasks: 'graph',
+    });
+    expect(built.dropoutMasks).toEqual([]);
+    const session = await TrainingSession.create(built.model, { weightDecay: 0.01 });
+    const input = forwardReference('bert').inputs['batch_a'] as unknown as Record<string, RefTensor>;
+    const ids = input['input_ids'] as RefTensor;
+    const batch = {
+      input_ids: int64(ids),
+      attention_mask: int64(input['attention_mask'] as RefTensor),
+      token_type_ids: { data: new BigInt64Array(ids.data.length), dims: ids.shape },
+      labels: int64(input['seqcls_labels'] as RefTensor),
+    };
+    const evalLoss = forwardReference('bert').checkpoints['tiny-bert-seqcls']?.by_input?.[
+      'batch_a'
+    ] as unknown as {
+      loss: number;
+    };
+    const losses: number[] = [];
+    for (let step = 0; step < 30; step++) losses.push((await session.step(batch, 1e-3)).loss);
+    expect(losses[0]).not.toBeCloseTo(evalLoss.loss, 6);
+    expect(Math.min(...losses.slice(-5))).toBeLessThan(losses[0] as number);
+    await session.release();
+  });
+});

@@ -422,6 +422,8 @@ function inferNode(table: ShapeTable, node: GraphNode): (ValueMeta | undefined)[
       return [{ type: 'int64', dims: [x().dims.length, table.fresh()] }];
     case 'CumSum':
       return [{ type: x().type, dims: [...x().dims] }];
+    case 'RandomUniformLike':
+      return [{ type: 'float32', dims: [...x().dims] }];
     default:
       throw new AutodiffError(`no shape rule for operator ${op}`, {
         hint: 'Autodiff supports the standard opset-17 operators the training forward uses (see autodiff/rules.ts)',
