@@ -23,6 +23,7 @@ export {
 } from './export.js';
 export { type ModelProto, MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } from './graph.js';
 export { type OnnxGraphInputs, OnnxOps, type OnnxOpsOptions, type OnnxValue } from './onnx-ops.js';
+export { ortGemmGflops } from './gemm-probe.js';
 export { type QuantizedMatrix, quantizePerChannel } from './quantize.js';
 export {
   type Device,
@@ -40,4 +41,20 @@ export {
   type OnnxLoadedModel,
   onnxEngineRegistrations,
 } from './speedbench-engine.js';
+export {
+  type FeedTensor,
+  type TrainingModel,
+  TrainingSession,
+  type TrainingSessionOptions,
+  type TrainingStepResult,
+} from './training/session.js';
+export {
+  buildTrainingGraph,
+  decaysWeight,
+  LABELS,
+  LOSS,
+  type TrainingGraph,
+  type TrainingGraphOptions,
+  trainingModelOf,
+} from './training-graph.js';
 export { type ParameterValues, RandomValues, StateDictValues } from './weights.js';
