@@ -60,23 +60,37 @@ async function run(args: string[], cwd = root): Promise<Finished> {
   return result;
 }
 
-function startWorker(queueName: string, extra: string[] = [], cwd = root) {
-  return bcmb(['worker', '--queue', redis.url, '--queue-name', queueName, ...extra], cwd);
+const QUEUE = 'trials';
+/** Short locks, so a killed worker's trial changes hands within seconds. */
+const LOCK_SECONDS = 3;
+let workers: ReturnType<typeof bcmb>[] = [];
+
+function startWorker(extra: string[]) {
+  return bcmb(['worker', '--queue', redis.url, '--queue-name', QUEUE, ...extra]);
 }
 
-async function stopWorkers(workers: ReturnType<typeof startWorker>[]): Promise<void> {
-  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
-  await Promise.all(workers.map((worker) => worker.done));
+function workerOutput(): string {
+  return workers.map((worker) => worker.output()).join('\n');
+}
+
+/** `bcmb sweep run <file> --queue` in this process (the CLI path itself is run in the grid test). */
+async function enqueue(file: string, options = { retries: 2, backoffSeconds: 0 }) {
+  const plan = planSweep(await readSweepFile(file));
+  return { plan, summary: await withTestQueue(QUEUE, (queue) => enqueuePlan(queue, plan, options)) };
 }
 
 /** Polls `check` until it returns a value; the limit only keeps a broken run from hanging the suite. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, limitMs = 150_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  { limitMs = 240_000, everyMs = 250 } = {},
+): Promise<T> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
@@ -90,10 +104,6 @@ async function withTestQueue<T>(
   } finally {
     await queue.close();
   }
-}
-
-async function allJobs(queue: Queue<TrialJobData, TrialJobResult>) {
-  return queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'paused']);
 }
 
 /** The numbers of a result that must not depend on where or how often the trial ran (no timings). */
@@ -146,228 +156,212 @@ beforeAll(async () => {
     await writeFile(join(root, 'data', 'ChemProt', file), `${lines.slice(0, rows + 1).join('\n')}\n`);
   }
   await cp(COS_FIXTURE, join(root, 'data', 'COS'), { recursive: true });
-  // The whole demo ChemProt sample: epochs long enough to kill a worker in the middle of one.
-  await cp(assets.dataDir, join(root, 'data', 'ChemProt-full'), { recursive: true });
+  // A larger ChemProt sample: epochs long enough to kill a worker between two checkpoints.
+  await mkdir(join(root, 'data', 'ChemProt-kill'));
+  for (const [file, rows] of [
+    ['train.tsv', 120],
+    ['dev.tsv', 24],
+    ['test.tsv', 24],
+  ] as const) {
+    const lines = (await readFile(join(assets.dataDir, file), 'utf8')).split('\n');
+    await writeFile(join(root, 'data', 'ChemProt-kill', file), `${lines.slice(0, rows + 1).join('\n')}\n`);
+  }
+  // Two workers for the whole suite, on "machines" that share no disk: each resolves relative paths in its own folder.
+  await mkdir(join(root, 'worker-a'));
+  await mkdir(join(root, 'worker-b'));
+  workers = [
+    startWorker(['--dir', join(root, 'worker-a'), '--lock-seconds', String(LOCK_SECONDS)]),
+    startWorker(['--dir', join(root, 'worker-b'), '--lock-seconds', String(LOCK_SECONDS)]),
+  ];
 });
 
 afterAll(async () => {
+  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
+  await Promise.all(workers.map((worker) => worker.done));
   for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
   await redis?.stopProcess();
   await rm(root, { recursive: true, force: true });
 });
 
+const SUITE_TIMEOUT = { timeout: 300_000 };
+
+/** A queued job and its state, once `done` accepts the state. */
+async function jobWhen(id: string, done: (state: string) => boolean) {
+  return withTestQueue(QUEUE, (queue) =>
+    waitFor(`job ${id}`, async () => {
+      const job = await queue.getJob(id);
+      const state = job ? await job.getState() : undefined;
+      return job && state && done(state) ? { job, state } : undefined;
+    }),
+  );
+}
+
 describe('bcmb sweep with a Redis queue and bcmb worker (real redis-server)', () => {
-  it('runs a 2-task × 3-seed grid with two workers on separate disks into the same results as the local sweep; enqueuing twice adds nothing', async () => {
-    const grid = {
-      defaults: {
-        model: modelDir,
-        data_dir: join(root, 'data', '{dataset}'),
-        output_dir: 'runs',
-        ...RUN_OPTIONS,
-      },
-      grid: { dataset: ['ChemProt', 'COS'], seed: [1, 2, 3] },
-    };
-    const file = await writeSweep('grid', { name: 'grid', ...grid });
-    for (const dir of ['local', 'submit', 'worker-a', 'worker-b']) await mkdir(join(root, dir));
-
-    // Two "machines" that share no disk: each worker resolves output_dir: runs in its own folder.
-    const workers = [
-      startWorker('grid', ['--dir', join(root, 'worker-a')]),
-      startWorker('grid', ['--dir', join(root, 'worker-b')]),
-    ];
-    const local = run(['sweep', 'run', file, '--parallel', '1'], join(root, 'local'));
-    const enqueue = await run(
-      ['sweep', 'run', file, '--queue', redis.url, '--queue-name', 'grid'],
-      join(root, 'submit'),
-    );
-    expect(enqueue.stdout).toContain('6 job(s) added');
-    const again = await run(
-      ['sweep', 'run', file, '--queue', redis.url, '--queue-name', 'grid'],
-      join(root, 'submit'),
-    );
-    expect(again.stdout).toContain('0 job(s) added to grid, 6 already queued');
-    expect(await withTestQueue('grid', async (queue) => (await allJobs(queue)).length)).toBe(6);
-
-    const jobs = await withTestQueue('grid', (queue) =>
-      waitFor('6 completed jobs', async () => {
-        const counts = await queue.getJobCounts('completed', 'failed');
-        expect(counts['failed']).toBe(0);
-        return counts['completed'] === 6 ? await queue.getJobs(['completed']) : undefined;
-      }),
-    );
-    await stopWorkers(workers);
-    await local;
-    expect(new Set(jobs.map((job) => job.returnvalue.worker)).size).toBe(2);
-
-    const status = await run(
-      ['sweep', 'status', file, '--queue', redis.url, '--queue-name', 'grid'],
-      join(root, 'submit'),
-    );
-    expect(status.stdout.trim().split('\n').at(-1)).toBe('6 done');
-    const plan = planSweep(await readSweepFile(file));
-    const third = await withTestQueue('grid', (queue) =>
-      enqueuePlan(queue, plan, { retries: 0, backoffSeconds: 0 }),
-    );
-    expect(third.added).toEqual([]);
-    expect(third.existing.map((e) => e.state)).toEqual(Array(6).fill('completed'));
-
-    // Results come back through Redis into the submitting machine's folder.
-    const collected = await run(
-      ['sweep', 'collect', file, '--queue', redis.url, '--queue-name', 'grid'],
-      join(root, 'submit'),
-    );
-    expect(collected.stdout).toContain('Collected 6 of 6 trials (6 written');
-    for (const { outputBase } of plan.trials) {
-      const path = join(root, 'submit', outputBase);
-      const reference = join(root, 'local', outputBase);
-      expect(await scores(`${path}.json`)).toEqual(await scores(`${reference}.json`));
-      expect(await researchLog(`${path}.txt`)).toBe(await researchLog(`${reference}.txt`));
-    }
-  });
-  it('hands the trial of a SIGKILLed worker to the other worker, which resumes from the checkpoint and ends with the uninterrupted metrics', async () => {
-    const trial = {
-      model: modelDir,
-      dataset: 'ChemProt',
-      data_dir: join(root, 'data', 'ChemProt-full'),
-      epochs: 2,
-      batch_size: 16,
-      lr: 2e-3,
-      seed: 5,
-    };
-    const reference = await writeSweep('kill-reference', {
-      trials: [{ ...trial, output_dir: join(root, 'kill-ref') }],
-    });
-    const referenceRun = run(['sweep', 'run', reference]);
-    const file = await writeSweep('kill', { trials: [{ ...trial, output_dir: join(root, 'kill') }] });
-    const workers = [
-      startWorker('kill', ['--lock-seconds', '3']),
-      startWorker('kill', ['--lock-seconds', '3']),
-    ];
-    await run(['sweep', 'run', file, '--queue', redis.url, '--queue-name', 'kill']);
-    const checkpoint = join(
-      root,
-      'kill',
-      'checkpoints',
-      'ChemProt',
-      'tiny-bert',
-      'lr=0.002_wd=0.01_epochs=2_seed=5_effective_batch_size=16',
-      'checkpoint-23',
-      'trainer_state.json',
-    );
-    const result = await withTestQueue('kill', async (queue) => {
-      const [job] = await allJobs(queue);
-      const owner = await waitFor('the first epoch checkpoint', async () => {
-        const progress = (await queue.getJob(job!.id!))?.progress as TrialProgress | undefined;
-        const exists = await stat(checkpoint).then(
-          () => true,
-          () => false,
-        );
-        return exists && progress?.worker ? progress.worker : undefined;
+  it(
+    'runs a 2-task × 3-seed grid with two workers on separate disks into the same results as the local sweep; enqueuing twice adds nothing',
+    SUITE_TIMEOUT,
+    async () => {
+      const file = await writeSweep('grid', {
+        name: 'grid',
+        defaults: {
+          model: modelDir,
+          data_dir: join(root, 'data', '{dataset}'),
+          output_dir: 'runs',
+          ...RUN_OPTIONS,
+        },
+        grid: { dataset: ['ChemProt', 'COS'], seed: [1, 2, 3] },
       });
-      const victim = workers.find((worker) => owner.endsWith(`:${worker.child.pid}`))!;
-      expect(victim).toBeDefined();
-      victim.child.kill('SIGKILL');
-      return waitFor('the job to complete', async () => {
-        const current = await queue.getJob(job!.id!);
-        expect(await current!.getState()).not.toBe('failed');
-        return (await current!.getState()) === 'completed'
-          ? { owner, value: current!.returnvalue }
-          : undefined;
-      });
-    });
-    await stopWorkers(workers);
-    await referenceRun;
-    expect(result.value.worker).not.toBe(result.owner);
-    expect(result.value.resumedFrom).toMatch(/checkpoint-23$/);
-    const path = join(
-      'outputs',
-      'ChemProt',
-      'tiny-bert',
-      'lr=0.002_wd=0.01_epochs=2_seed=5_effective_batch_size=16.json',
-    );
-    expect(await scores(join(root, 'kill', path))).toEqual(await scores(join(root, 'kill-ref', path)));
-  });
+      for (const dir of ['local', 'submit']) await mkdir(join(root, dir));
+      const local = run(['sweep', 'run', file, '--parallel', '1'], join(root, 'local'));
+      const queued = await run(
+        ['sweep', 'run', file, '--queue', redis.url, '--queue-name', QUEUE],
+        join(root, 'submit'),
+      );
+      expect(queued.stdout).toContain(`6 job(s) added to ${QUEUE}, 0 already queued`);
+      const again = await enqueue(file);
+      expect(again.summary.added).toEqual([]);
+      expect(again.summary.existing).toHaveLength(6);
+      const jobs = await Promise.all(
+        again.plan.trials.map(async (trial) => (await jobWhen(trial.id, (s) => s === 'completed')).job),
+      );
+      await local;
+      expect(new Set(jobs.map((job) => job.returnvalue.worker)).size).toBe(2);
+      const third = await enqueue(file);
+      expect(third.summary.added).toEqual([]);
+      expect(third.summary.existing.map((e) => e.state)).toEqual(Array(6).fill('completed'));
 
-  it('completes a sweep when Redis restarts in the middle of it (workers reconnect)', async () => {
-    const file = await writeSweep('restart', {
-      defaults: {
-        model: modelDir,
-        dataset: 'ChemProt',
-        data_dir: join(root, 'data', 'ChemProt'),
-        output_dir: join(root, 'restart'),
-        ...RUN_OPTIONS,
-      },
-      grid: { seed: [11, 12, 13] },
-    });
-    const workers = [
-      startWorker('restart', ['--lock-seconds', '10']),
-      startWorker('restart', ['--lock-seconds', '10']),
-    ];
-    await run(['sweep', 'run', file, '--queue', redis.url, '--queue-name', 'restart']);
-    await withTestQueue('restart', (queue) =>
-      waitFor('a running trial', async () =>
-        (await queue.getJobCounts('active'))['active']! > 0 ? true : undefined,
-      ),
-    );
-    await redis.stopProcess();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await redis.startProcess();
-    await withTestQueue('restart', (queue) =>
-      waitFor('3 completed jobs', async () =>
-        (await queue.getJobCounts('completed'))['completed'] === 3 ? true : undefined,
-      ),
-    );
-    await stopWorkers(workers);
-    expect(workers.map((worker) => worker.output()).join('\n')).toMatch(/worker: .*\(retrying\)/);
-    const collected = await run(['sweep', 'collect', file, '--queue', redis.url, '--queue-name', 'restart']);
-    expect(collected.stdout).toContain('Collected 3 of 3 trials (0 written, 3 already here and consistent)');
-  });
+      // Results come back through Redis into the submitting machine's folder.
+      const collected = await run(
+        ['sweep', 'collect', file, '--queue', redis.url, '--queue-name', QUEUE],
+        join(root, 'submit'),
+      );
+      expect(collected.stdout).toContain('Collected 6 of 6 trials (6 written');
+      for (const { outputBase } of again.plan.trials) {
+        const path = join(root, 'submit', outputBase);
+        const reference = join(root, 'local', outputBase);
+        expect(await scores(`${path}.json`)).toEqual(await scores(`${reference}.json`));
+        expect(await researchLog(`${path}.txt`)).toBe(await researchLog(`${reference}.txt`));
+      }
+    },
+  );
 
-  it('fails a trial with a bad option once per attempt, then marks it failed with its error', async () => {
-    const file = await writeSweep('bad', {
-      trials: [
-        {
+  it(
+    'completes a sweep when Redis restarts in the middle of it (workers reconnect)',
+    SUITE_TIMEOUT,
+    async () => {
+      const file = await writeSweep('restart', {
+        defaults: {
           model: modelDir,
           dataset: 'ChemProt',
           data_dir: join(root, 'data', 'ChemProt'),
-          output_dir: join(root, 'bad'),
-          epochs: 0,
+          output_dir: join(root, 'restart'),
+          ...RUN_OPTIONS,
         },
-      ],
-    });
-    const worker = startWorker('bad');
-    await run([
-      'sweep',
-      'run',
-      file,
-      '--queue',
-      redis.url,
-      '--queue-name',
-      'bad',
-      '--retries',
-      '2',
-      '--backoff',
-      '0',
-    ]);
-    const job = await withTestQueue('bad', async (queue) => {
-      const [queued] = await allJobs(queue);
-      return waitFor('the job to fail', async () => {
-        const current = await queue.getJob(queued!.id!);
-        return (await current!.getState()) === 'failed' ? current : undefined;
+        grid: { seed: [11, 12] },
       });
-    });
-    await stopWorkers([worker]);
-    expect(job!.attemptsMade).toBe(3);
-    expect(job!.failedReason).toMatch(/option '--epochs <n>' argument '0' is invalid/);
-    const failures = worker.output().match(/failed \(attempt \d of 3\)/g);
-    expect(failures).toEqual([
-      'failed (attempt 1 of 3)',
-      'failed (attempt 2 of 3)',
-      'failed (attempt 3 of 3)',
-    ]);
-    const status = await run(['sweep', 'status', file, '--queue', redis.url, '--queue-name', 'bad']);
-    expect(status.stdout).toMatch(
-      /failed\s+after 3 attempt\(s\): error: option '--epochs <n>' argument '0' is invalid/,
-    );
-  });
+      const { plan } = await enqueue(file);
+      await jobWhen(plan.trials[0]!.id, (state) => state === 'active');
+      await redis.stopProcess();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await redis.startProcess();
+      for (const trial of plan.trials) {
+        const { job, state } = await jobWhen(trial.id, (s) => s === 'completed' || s === 'failed');
+        expect(state).toBe('completed');
+        expect(JSON.parse(job.returnvalue.json).test_results).toEqual(
+          JSON.parse(await readFile(`${trial.outputBase}.json`, 'utf8')).test_results,
+        );
+      }
+      expect(workerOutput()).toMatch(/worker: .*\(retrying\)/);
+    },
+  );
+
+  it(
+    'fails a trial with a bad option once per attempt, then marks it failed with its error',
+    SUITE_TIMEOUT,
+    async () => {
+      const file = await writeSweep('bad', {
+        trials: [
+          {
+            model: modelDir,
+            dataset: 'ChemProt',
+            data_dir: join(root, 'data', 'ChemProt'),
+            output_dir: join(root, 'bad'),
+            epochs: 0,
+          },
+        ],
+      });
+      const { plan } = await enqueue(file, { retries: 2, backoffSeconds: 0 });
+      const { job } = await jobWhen(plan.trials[0]!.id, (state) => state === 'failed');
+      expect(job.attemptsMade).toBe(3);
+      expect(job.failedReason).toMatch(/option '--epochs <n>' argument '0' is invalid/);
+      const failures = [...workerOutput().matchAll(/epochs=0_.* failed \((attempt \d of 3)\)/g)].map(
+        (m) => m[1],
+      );
+      expect(failures.sort()).toEqual(['attempt 1 of 3', 'attempt 2 of 3', 'attempt 3 of 3']);
+      const status = await run(['sweep', 'status', file, '--queue', redis.url, '--queue-name', QUEUE]);
+      expect(status.stdout).toMatch(
+        /failed\s+after 3 attempt\(s\): error: option '--epochs <n>' argument '0' is invalid/,
+      );
+    },
+  );
+
+  it(
+    'hands the trial of a SIGKILLed worker to the other worker, which resumes from the checkpoint and ends with the uninterrupted metrics',
+    SUITE_TIMEOUT,
+    async () => {
+      const trial = {
+        model: modelDir,
+        dataset: 'ChemProt',
+        data_dir: join(root, 'data', 'ChemProt-kill'),
+        epochs: 3,
+        batch_size: 8,
+        lr: 2e-3,
+        seed: 5,
+      };
+      const runName = 'lr=0.002_wd=0.01_epochs=3_seed=5_effective_batch_size=8';
+      const file = await writeSweep('kill', { trials: [{ ...trial, output_dir: join(root, 'kill') }] });
+      const referenceFile = await writeSweep('kill-ref', {
+        trials: [{ ...trial, output_dir: join(root, 'kill-ref') }],
+      });
+      const reference = bcmb(planSweep(await readSweepFile(referenceFile)).trials[0]!.args);
+      const { plan } = await enqueue(file);
+      const id = plan.trials[0]!.id;
+      // 120 examples / batch 8: 15 updates per epoch, so checkpoint-15 is the end of the first epoch.
+      const checkpoint = join(
+        root,
+        'kill',
+        'checkpoints',
+        'ChemProt',
+        'tiny-bert',
+        runName,
+        'checkpoint-15',
+        'trainer_state.json',
+      );
+      const owner = await withTestQueue(QUEUE, (queue) =>
+        waitFor(
+          'the owner of the trial',
+          async () => ((await queue.getJob(id))?.progress as TrialProgress)?.worker,
+        ),
+      );
+      await waitFor(
+        'the first epoch checkpoint',
+        () =>
+          stat(checkpoint).then(
+            () => true,
+            () => undefined,
+          ),
+        { everyMs: 20 },
+      );
+      const victim = workers.find((worker) => owner.endsWith(`:${worker.child.pid}`));
+      expect(victim).toBeDefined();
+      victim!.child.kill('SIGKILL');
+      const { job, state } = await jobWhen(id, (s) => s === 'completed' || s === 'failed');
+      expect(state).toBe('completed');
+      expect(job.returnvalue.worker).not.toBe(owner);
+      expect(job.returnvalue.resumedFrom).toMatch(/checkpoint-15$/);
+      expect((await reference.done).code).toBe(0);
+      const path = join('outputs', 'ChemProt', 'tiny-bert', `${runName}.json`);
+      expect(await scores(join(root, 'kill', path))).toEqual(await scores(join(root, 'kill-ref', path)));
+    },
+  );
 });
