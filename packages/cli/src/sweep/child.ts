@@ -11,7 +11,9 @@ const PARENT_ENV = 'BCMB_EXIT_WITH_PARENT';
  */
 export function exitWithParent(): void {
   const parent = Number(process.env[PARENT_ENV]);
-  if (!Number.isInteger(parent) || parent <= 1) return;
+  // Only the direct child watches; its own children (if any) must not inherit the watch.
+  delete process.env[PARENT_ENV];
+  if (!Number.isInteger(parent) || parent <= 1 || process.ppid !== parent) return;
   const watcher = new Worker(
     `const { workerData } = require('node:worker_threads');
      setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 500);`,
