@@ -82,6 +82,10 @@ trials:
     ['seeds: [1]', /unknown top-level key "seeds"/],
     ['grid: {dataset: [ChemProt}', /not valid YAML/],
     ['name: empty', /no trials/],
+    [
+      'grid: {dataset: [ChemProt], model: [m], max_length: [128, 256]}',
+      /trials 0 and 1 would write the same result files/,
+    ],
   ])('refuses %j with a clear message', (yaml, message) => {
     expect(() => plan(yaml)).toThrow(message);
     try {

@@ -131,6 +131,15 @@ export function planSweep(sweep: SweepFile): Plan {
     seen.add(id);
     const model = modelBaseName(options['model'] as string);
     const root = String(options['output-dir'] ?? '.');
+    const outputBase = join(root, 'outputs', task.name, model, runName);
+    const clash = trials.find((other) => other.outputBase === outputBase);
+    if (clash) {
+      // The research run name holds lr, wd, epochs, seed and batch size only; other options share its files.
+      throw new SweepFileError(
+        `trials ${clash.index} and ${trials.length} would write the same result files (${outputBase}.txt)`,
+        { file: sweep.file, hint: 'Give trials that differ in other options their own output_dir' },
+      );
+    }
     trials.push({
       index: trials.length,
       options,
@@ -138,7 +147,7 @@ export function planSweep(sweep: SweepFile): Plan {
       dataset: task.name,
       model,
       runName,
-      outputBase: join(root, 'outputs', task.name, model, runName),
+      outputBase,
       checkpointDir: join(root, 'checkpoints', task.name, model, runName),
       id,
     });

@@ -161,7 +161,9 @@ export async function planStatus(
         trial,
         job,
         state: 'done',
-        detail: `by ${job.returnvalue?.worker ?? job.processedBy ?? '?'}`,
+        detail:
+          `by ${job.returnvalue?.worker ?? job.processedBy ?? '?'}` +
+          (job.returnvalue?.bestCheckpoint ? `, best checkpoint ${job.returnvalue.bestCheckpoint}` : ''),
       });
     } else if (state === 'failed') {
       rows.push({
