@@ -42,17 +42,25 @@ export interface TrialProgress {
   maxSteps?: number;
 }
 
-export function connectionFor(url: string): ConnectionOptions {
+export function connectionFor(
+  url: string,
+  retryStrategy?: (attempt: number) => number | null,
+): ConnectionOptions {
   if (!/^rediss?:\/\//.test(url)) {
     throw new QueueConnectionError(`--queue must be a redis:// URL, got "${url}"`, {
       hint: 'For example --queue redis://localhost:6379/0',
     });
   }
-  return { url };
+  return retryStrategy ? { url, retryStrategy } : { url };
 }
 
+/** How many times a command (not a worker) tries to reach Redis before it gives up. */
+const COMMAND_CONNECT_ATTEMPTS = 3;
+
 export function openQueue(url: string, name: string): Queue<TrialJobData, TrialJobResult> {
-  const queue = new Queue<TrialJobData, TrialJobResult>(name, { connection: connectionFor(url) });
+  // Commands give up on an unreachable Redis (workers keep retrying: see worker.ts).
+  const connection = connectionFor(url, (attempt) => (attempt >= COMMAND_CONNECT_ATTEMPTS ? null : 500));
+  const queue = new Queue<TrialJobData, TrialJobResult>(name, { connection });
   // Connection errors surface through the awaited calls; the event would otherwise be an unhandled 'error'.
   queue.on('error', () => {});
   return queue;
