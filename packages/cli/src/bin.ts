@@ -5,7 +5,11 @@ import { finetuneCommand } from './commands/finetune.js';
 import { predictCommand } from './commands/predict.js';
 import { speedCommand } from './commands/speed.js';
 import { sweepCommand } from './commands/sweep.js';
+import { workerCommand } from './commands/worker.js';
 import { createProgram, runProgram } from './program.js';
+import { exitWithParent } from './sweep/child.js';
+
+exitWithParent();
 
 // One entry per subcommand.
 const program = createProgram([
@@ -15,6 +19,7 @@ const program = createProgram([
   sweepCommand(),
   aggregateCommand(),
   demoCommand(),
+  workerCommand(),
 ]);
 
 runProgram(program, process.argv.slice(2)).then((code) => {

@@ -56,6 +56,13 @@ export {
 export { type LossAndGradients, type LossWeighting, lossAndGradients } from './gradients.js';
 export type { LogEntry } from './log.js';
 export {
+  headlineMetric,
+  type ModelTaskCell,
+  modelTaskCells,
+  modelTaskCsv,
+  modelTaskMarkdown,
+} from './model-task-table.js';
+export {
   ADAM_BETA1,
   ADAM_BETA2,
   ADAM_EPSILON,

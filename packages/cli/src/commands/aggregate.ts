@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { BcmbError, writeFileAtomic } from '@bcmb/core';
-import { aggregateCsv, aggregateMarkdown, aggregateRuns, collectRuns } from '@bcmb/trainer';
+import {
+  aggregateCsv,
+  aggregateMarkdown,
+  aggregateRuns,
+  collectRuns,
+  modelTaskCells,
+  modelTaskCsv,
+  modelTaskMarkdown,
+} from '@bcmb/trainer';
 import { Command } from 'commander';
 
 async function runAggregate(dir: string): Promise<void> {
@@ -17,8 +25,13 @@ async function runAggregate(dir: string): Promise<void> {
   const markdown = aggregateMarkdown(rows);
   await writeFileAtomic(join(dir, 'aggregated_results.csv'), aggregateCsv(rows));
   await writeFileAtomic(join(dir, 'aggregated_results.md'), markdown);
+  const cells = modelTaskCells(rows);
+  const table = modelTaskMarkdown(cells);
+  await writeFileAtomic(join(dir, 'models_by_tasks.csv'), modelTaskCsv(cells));
+  await writeFileAtomic(join(dir, 'models_by_tasks.md'), table);
   process.stdout.write(
-    `${markdown}\nAggregated ${records.length} runs into ${join(dir, 'aggregated_results.csv')}\n`,
+    `${markdown}\nHeadline metric by model and task (mean ± std over seeds):\n\n${table}\n` +
+      `Aggregated ${records.length} runs into ${join(dir, 'aggregated_results.csv')} and ${join(dir, 'models_by_tasks.csv')}\n`,
   );
 }
 

@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
 import { BcmbError } from '@bcmb/core';
 import { Command } from 'commander';
 import { hubArgs } from '../model-source.js';
 import { list, positiveInteger } from '../options.js';
+import { runPrefixed } from '../sweep/child.js';
+import { sweepFileCommands } from '../sweep/commands.js';
 import { addResearchOptions, type FinetuneFlags, researchFlags } from './finetune.js';
 
 /** scripts/run_parallel.sh's seeds. */
@@ -29,30 +30,15 @@ export function finetuneArgs(flags: Omit<FinetuneFlags, 'seed'>, seed: number): 
   return args;
 }
 
-/** Runs this same `bcmb` (node flags included, so a tsx-run CLI works too) with `args`, prefixing its lines. */
-function runChild(args: string[], prefix: string): Promise<number> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
-      let pending = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (pending + chunk).split(/\r?\n/);
-        pending = lines.pop()!;
-        for (const line of lines) out.write(`${prefix} ${line}\n`);
-      });
-      stream.on('end', () => pending !== '' && out.write(`${prefix} ${pending}\n`));
-    };
-    forward(child.stdout, process.stdout);
-    forward(child.stderr, process.stderr);
-    child.on('close', (code) => resolvePromise(code ?? 1));
-  });
-}
-
 async function runSweep(raw: SweepFlags): Promise<void> {
   const flags = researchFlags(raw);
+  for (const key of ['dataset', 'model'] as const) {
+    if (!flags[key]) {
+      throw new BcmbError(`bcmb sweep needs --${key} (or a sweep file: bcmb sweep run <file>)`, {
+        hint: 'Run bcmb sweep --help for usage',
+      });
+    }
+  }
   const seeds = flags.seeds.length > 0 ? flags.seeds.map(Number) : SWEEP_SEEDS;
   if (seeds.some((seed) => !Number.isInteger(seed))) {
     throw new BcmbError(`--seeds must be whole numbers, got ${flags.seeds.join(',')}`);
@@ -62,7 +48,7 @@ async function runSweep(raw: SweepFlags): Promise<void> {
   const worker = async () => {
     for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
       process.stderr.write(`Launching run with seed ${seed}\n`);
-      const code = await runChild(finetuneArgs(flags, seed), `[seed ${seed}]`);
+      const code = await runPrefixed(finetuneArgs(flags, seed), `[seed ${seed}]`);
       if (code !== 0) failed.push(seed);
     }
   };
@@ -78,9 +64,12 @@ async function runSweep(raw: SweepFlags): Promise<void> {
   process.stderr.write('All experiments finished.\n');
 }
 
-/** `bcmb sweep`: scripts/run_parallel.sh, one `bcmb finetune` per seed. */
+/**
+ * `bcmb sweep`: scripts/run_parallel.sh, one `bcmb finetune` per seed; `bcmb sweep plan|run|status|collect <file>`
+ * for sweep files (grids over tasks, models, seeds and any finetune option; locally or through a Redis queue).
+ */
 export function sweepCommand(): Command {
-  return addResearchOptions(
+  const command = addResearchOptions(
     new Command('sweep')
       .description('Run bcmb finetune for several seeds (research scripts/run_parallel.sh)')
       .showHelpAfterError('(run bcmb sweep --help for usage)'),
@@ -93,4 +82,8 @@ export function sweepCommand(): Command {
       1,
     )
     .action(runSweep);
+  // Commander checks a parent's required options before it dispatches to a subcommand: sweep checks its own.
+  for (const option of command.options) option.mandatory = false;
+  for (const subcommand of sweepFileCommands()) command.addCommand(subcommand);
+  return command;
 }
