@@ -21,7 +21,9 @@ describe('createLrSchedule', () => {
     'reproduces the real Composer/ModernBERT multipliers of %s exactly',
     (_, c) => {
       const schedule = createLrSchedule({ name: c.scheduler, ...c.kwargs }, parseTime(c.max_duration));
-      const ours = c.steps.map((b) => schedule({ batch: b, token: b * (c.tokens_per_batch ?? 0), sample: b, epoch: 0 }));
+      const ours = c.steps.map((b) =>
+        schedule({ batch: b, token: b * (c.tokens_per_batch ?? 0), sample: b, epoch: 0 }),
+      );
       expect(ours).toEqual(c.lr_multiplier);
     },
   );
@@ -30,7 +32,9 @@ describe('createLrSchedule', () => {
     expect(() => createLrSchedule({ name: 'one_minus_sqrt', t_warmup: '0tok' }, parseTime('10tok'))).toThrow(
       /scheduler\.t_warmup/,
     );
-    expect(() => createLrSchedule({ name: 'cosine_with_warmup' }, parseTime('10tok'))).toThrow(/scheduler\.name/);
+    expect(() => createLrSchedule({ name: 'cosine_with_warmup' }, parseTime('10tok'))).toThrow(
+      /scheduler\.name/,
+    );
   });
 
   it('reads Composer time strings with underscores', () => {

@@ -52,7 +52,9 @@ export function createLrSchedule(
   const alpha = (fallback: number): number => {
     const value = config.alpha_f ?? fallback;
     if (typeof value !== 'number') {
-      throw new PretrainConfigError(`alpha_f must be a number, got ${JSON.stringify(value)}`, { keyPath: 'scheduler.alpha_f' });
+      throw new PretrainConfigError(`alpha_f must be a number, got ${JSON.stringify(value)}`, {
+        keyPath: 'scheduler.alpha_f',
+      });
     }
     return value;
   };

@@ -15,7 +15,13 @@ interface Reference {
     max_lr: number;
     schedule: string;
     lr_per_step: number[];
-    history_float32: { step: number; beta1_comp: number; beta2_hat: number; params: Record<string, Nested>; rms: Record<string, number> }[];
+    history_float32: {
+      step: number;
+      beta1_comp: number;
+      beta2_hat: number;
+      params: Record<string, Nested>;
+      rms: Record<string, number>;
+    }[];
   }[];
 }
 const ref = JSON.parse(
@@ -29,8 +35,18 @@ describe('StableAdamW', () => {
   it('puts biases and 1-D norm weights in the no-decay group (filter_bias_norm_wd)', () => {
     const shapes = new Map(Object.entries(ref.params0).map(([k, v]) => [k, shapeOf(v)]));
     const groups = stableAdamWDecayGroups(shapes, 1e-5);
-    expect([...groups].filter(([, wd]) => wd === 0).map(([k]) => k).sort()).toEqual([...ref.groups.no_decay].sort());
-    expect([...groups].filter(([, wd]) => wd > 0).map(([k]) => k).sort()).toEqual([...ref.groups.decay].sort());
+    expect(
+      [...groups]
+        .filter(([, wd]) => wd === 0)
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual([...ref.groups.no_decay].sort());
+    expect(
+      [...groups]
+        .filter(([, wd]) => wd > 0)
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual([...ref.groups.decay].sort());
   });
 
   it.each(ref.settings.map((s, i) => [i, s.lr, s.weight_decay, s.schedule, s] as const))(

@@ -57,7 +57,11 @@ export class StableAdamW {
   }
 
   /** One optimizer step at learning rate `lr` over every parameter that has a gradient. */
-  update(params: Map<string, Float32Array>, grads: Map<string, Float32Array>, lr: number): StableAdamWStepReport {
+  update(
+    params: Map<string, Float32Array>,
+    grads: Map<string, Float32Array>,
+    lr: number,
+  ): StableAdamWStepReport {
     const step = this.state.step + 1;
     const beta1Comp = 1 - debiasBeta(this.beta1, step);
     const beta2Hat = debiasBeta(this.beta2, step);

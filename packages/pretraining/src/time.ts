@@ -32,7 +32,9 @@ export function parseTime(text: unknown, keyPath?: string): Time {
     const match = TIME_PATTERN.exec(text);
     if (match !== null) {
       const unit = match[3] as TimeUnit;
-      const value = Number(`${(match[1] as string).replaceAll('_', '')}${match[2] === undefined ? '' : `e${match[2]}`}`);
+      const value = Number(
+        `${(match[1] as string).replaceAll('_', '')}${match[2] === undefined ? '' : `e${match[2]}`}`,
+      );
       if (unit === 'dur' || Number.isInteger(value)) return { value, unit };
     }
   }
@@ -54,11 +56,15 @@ export function timestampValue(timestamp: Timestamp, unit: TimeUnit): number {
 export function resolveTime(time: Time, maxDuration: Time, batchesPerEpoch?: number): Time {
   if (time.unit === 'dur') {
     if (maxDuration.unit === 'ep') {
-      return { value: Math.trunc(time.value * requireEpochLength(batchesPerEpoch) * maxDuration.value), unit: 'ba' };
+      return {
+        value: Math.trunc(time.value * requireEpochLength(batchesPerEpoch) * maxDuration.value),
+        unit: 'ba',
+      };
     }
     return { value: Math.trunc(time.value * maxDuration.value), unit: maxDuration.unit };
   }
-  if (time.unit === 'ep') return { value: Math.trunc(time.value * requireEpochLength(batchesPerEpoch)), unit: 'ba' };
+  if (time.unit === 'ep')
+    return { value: Math.trunc(time.value * requireEpochLength(batchesPerEpoch)), unit: 'ba' };
   return { value: Math.trunc(time.value), unit: time.unit };
 }
 
