@@ -29,7 +29,9 @@ export {
   registerTask,
 } from './registry.js';
 export {
+  type BitGenerator,
   hfTrainTestSplit,
+  Pcg64,
   SplitError,
   type SplitIndices,
   type SplitRecipe,
