@@ -1,4 +1,5 @@
 export { splitExamples } from './apply-split.js';
+export { type CsvRecordsOptions, csvRecords, isPandasNa } from './formats/delimited.js';
 export {
   type CacheKey,
   CONTENT_HASH_LIMIT,
