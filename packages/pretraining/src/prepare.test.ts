@@ -75,3 +75,21 @@ describe('convert_dataset_to_mds.py semantics', () => {
     ).rejects.toThrow(/not empty/);
   });
 });
+
+describe('prepareTokenizerFrom', () => {
+  it('wraps the real ModernBERT tokenizer as the script does: [CLS]/[SEP] ids and the space-prefixed first token', async () => {
+    const { loadTokenizer } = await import('@bcmb/tokenizer');
+    const { prepareTokenizerFrom } = await import('./prepare.js');
+    const dir = new URL('../../tokenizer/fixtures/modernbert/', import.meta.url).pathname;
+    const tokenizer = prepareTokenizerFrom(await loadTokenizer(dir, { addPrefixSpace: true }));
+    expect(tokenizer.bos).toEqual([50281]);
+    expect(tokenizer.eos).toEqual([50282]);
+    const ids = tokenizer.encode('Patient denies chest pain.');
+    // With add_prefix_space the first word already carries its space, so decode + " " re-encodes it as [Ġ, Ġword].
+    const first = tokenizer.firstTokenWithSpace(ids[0] as number);
+    expect(first.length).toBe(2);
+    expect(first[1]).toBe(ids[0]);
+    const samples = chunkNote(ids, tokenizer, 4);
+    expect(samples[0]).toEqual([50281, ...first, ids[1], 50282]);
+  });
+});
