@@ -33,6 +33,7 @@ export {
   type BitGenerator,
   hfTrainTestSplit,
   Pcg64,
+  permutation,
   SplitError,
   type SplitIndices,
   type SplitRecipe,
