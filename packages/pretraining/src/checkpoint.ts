@@ -9,7 +9,12 @@ import type { Timestamp } from './time.js';
 export const STATE_FILE = 'pretrain_state.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 /** Tokenizer files copied into every checkpoint so the folder loads with `from_pretrained` alone. */
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.txt',
+];
 const CHECKPOINT_NAME = /^ep(\d+)-ba(\d+)$/;
 
 export interface StepLog {
@@ -56,14 +61,20 @@ export async function saveCheckpoint(
     if (tokenizerDir !== null) {
       for (const name of TOKENIZER_FILES) {
         const source = join(tokenizerDir, name);
-        if ((await stat(source).catch(() => undefined))?.isFile() === true) await copyFile(source, join(temp, name));
+        if ((await stat(source).catch(() => undefined))?.isFile() === true)
+          await copyFile(source, join(temp, name));
       }
     }
     const optimizer = engine.optimizerState();
     const tensors: StateDict = new Map();
-    for (const [name, data] of optimizer.expAvg) tensors.set(`exp_avg.${name}`, { shape: [data.length], data });
-    for (const [name, data] of optimizer.expAvgSq) tensors.set(`exp_avg_sq.${name}`, { shape: [data.length], data });
-    await writeSafetensors(join(temp, OPTIMIZER_FILE), tensors, { format: 'pt', step: String(optimizer.step) });
+    for (const [name, data] of optimizer.expAvg)
+      tensors.set(`exp_avg.${name}`, { shape: [data.length], data });
+    for (const [name, data] of optimizer.expAvgSq)
+      tensors.set(`exp_avg_sq.${name}`, { shape: [data.length], data });
+    await writeSafetensors(join(temp, OPTIMIZER_FILE), tensors, {
+      format: 'pt',
+      step: String(optimizer.step),
+    });
     await writeFileAtomic(join(temp, STATE_FILE), `${JSON.stringify(state, null, 1)}\n`);
   });
 }
@@ -96,7 +107,8 @@ export async function listCheckpoints(saveFolder: string): Promise<string[]> {
 export async function pruneCheckpoints(saveFolder: string, keep: number): Promise<void> {
   if (keep < 0) return;
   const all = await listCheckpoints(saveFolder);
-  for (const dir of all.slice(0, Math.max(0, all.length - keep))) await rm(dir, { recursive: true, force: true });
+  for (const dir of all.slice(0, Math.max(0, all.length - keep)))
+    await rm(dir, { recursive: true, force: true });
 }
 
 export async function readRunState(dir: string): Promise<RunState> {

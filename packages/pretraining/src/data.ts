@@ -13,7 +13,11 @@ export const PACKING_BUFFER_FACTOR = 5;
  * ModernBERT `NoStreamingDataset.__getitem__`: the `input_ids` column (any integer ndarray) truncated to
  * `max_seq_len`.
  */
-export async function readTokenSample(dataset: MdsDataset, index: number, maxSeqLen: number): Promise<Int32Array> {
+export async function readTokenSample(
+  dataset: MdsDataset,
+  index: number,
+  maxSeqLen: number,
+): Promise<Int32Array> {
   const sample = await dataset.get(index);
   const ids = sample.input_ids as NdArray | undefined;
   if (ids === undefined || typeof ids !== 'object' || !('data' in ids) || typeof ids.data[0] === 'bigint') {
@@ -48,9 +52,12 @@ export interface PackedLoaderOptions {
  * `global/micro` rows of `micro * max_seq_len` tokens, packer masking with `default_rng(epoch + shuffle_seed)`.
  * Epochs follow each other until the caller stops. Deterministic: replaying it gives the same batches.
  */
-export async function* packedMlmBatches(options: PackedLoaderOptions): AsyncGenerator<MlmBatch & { epoch: number }> {
+export async function* packedMlmBatches(
+  options: PackedLoaderOptions,
+): AsyncGenerator<MlmBatch & { epoch: number }> {
   const { dataset, globalBatchSize, microBatchSize, maxSeqLen } = options;
-  if (dataset.size === 0) throw new PretrainDataError('The training MDS split has no samples', { file: dataset.dir });
+  if (dataset.size === 0)
+    throw new PretrainDataError('The training MDS split has no samples', { file: dataset.dir });
   for (let epoch = 0; ; epoch++) {
     const order = options.shuffle
       ? permutation(Pcg64.fromSeed(options.shuffleSeed + epoch), dataset.size)
@@ -77,7 +84,13 @@ export async function* packedMlmBatches(options: PackedLoaderOptions): AsyncGene
       const packed = await packer.next();
       if (packed === null) break;
       emitted++;
-      const { inputIds, labels } = packerMlmMasking(packed.ids, options.mlmProbability, options.maskTokenId, options.padTokenId, rng);
+      const { inputIds, labels } = packerMlmMasking(
+        packed.ids,
+        options.mlmProbability,
+        options.maskTokenId,
+        options.padTokenId,
+        rng,
+      );
       const rows: MlmSequence[][] = [];
       let tokens = 0;
       for (let r = 0; r < packed.rows; r++) {
@@ -117,13 +130,29 @@ function isPadding(ids: Int32Array, begin: number, end: number, pad: number): bo
  */
 export async function evalSequences(
   dataset: MdsDataset,
-  options: { maxSeqLen: number; mlmProbability: number; maskTokenId: number; vocabSize: number; isSpecial: (id: number) => boolean; seed: number },
+  options: {
+    maxSeqLen: number;
+    mlmProbability: number;
+    maskTokenId: number;
+    vocabSize: number;
+    isSpecial: (id: number) => boolean;
+    seed: number;
+  },
 ): Promise<MlmSequence[]> {
   const rng = new NumpyGenerator(options.seed);
   const out: MlmSequence[] = [];
   for (let i = 0; i < dataset.size; i++) {
     const ids = await readTokenSample(dataset, i, options.maxSeqLen);
-    out.push(hfCollatorMlmMasking(ids, options.mlmProbability, options.maskTokenId, options.isSpecial, options.vocabSize, rng));
+    out.push(
+      hfCollatorMlmMasking(
+        ids,
+        options.mlmProbability,
+        options.maskTokenId,
+        options.isSpecial,
+        options.vocabSize,
+        rng,
+      ),
+    );
   }
   return out;
 }

@@ -38,7 +38,9 @@ afterEach(async () => {
 
 describe('convert_dataset_to_mds.py semantics', () => {
   it('chunks token_inputs.json into exactly expected_samples.json (first-token quirk, last partial chunk kept)', () => {
-    const samples = tokenInputs.rows.flatMap((ids) => (ids === null ? [] : chunkNote(ids, fake, tokenInputs.concat_tokens)));
+    const samples = tokenInputs.rows.flatMap((ids) =>
+      ids === null ? [] : chunkNote(ids, fake, tokenInputs.concat_tokens),
+    );
     expect(samples).toEqual(expected.samples);
     expect(samples.some((s) => s.length === 65)).toBe(true);
   });
@@ -71,7 +73,13 @@ describe('convert_dataset_to_mds.py semantics', () => {
     const line = (await readFile(counts, 'utf8')).replace(/^.*\//, '');
     expect(line).toBe(await readFile(join(MDS_FIXTURES, 'token_counts.txt'), 'utf8'));
     await expect(
-      prepareMds({ csv: join(MDS_FIXTURES, 'synthetic_notes.csv'), outDir: out, tokenizer: fake, progress: false, log: () => {} }),
+      prepareMds({
+        csv: join(MDS_FIXTURES, 'synthetic_notes.csv'),
+        outDir: out,
+        tokenizer: fake,
+        progress: false,
+        log: () => {},
+      }),
     ).rejects.toThrow(/not empty/);
   });
 });

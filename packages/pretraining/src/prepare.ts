@@ -27,17 +27,29 @@ export const MDS_COLUMNS = { input_ids: 'ndarray:uint16' } as const;
  * tokens (notes are never concatenated; the last partial chunk is kept), each written as
  * `bos + encode(" " + decode(chunk[0])) + chunk[1:] + eos` — so a sample can be longer than `concat_tokens`.
  */
-export function chunkNote(ids: readonly number[], tokenizer: PrepareTokenizer, concatTokens: number): number[][] {
+export function chunkNote(
+  ids: readonly number[],
+  tokenizer: PrepareTokenizer,
+  concatTokens: number,
+): number[][] {
   const content = concatTokens - tokenizer.bos.length - tokenizer.eos.length;
   if (content <= 0) {
-    throw new PretrainDataError(`--concat_tokens ${concatTokens} leaves no room between the bos and eos tokens`, {
-      hint: 'Use a larger --concat-tokens (the research default is 8192)',
-    });
+    throw new PretrainDataError(
+      `--concat_tokens ${concatTokens} leaves no room between the bos and eos tokens`,
+      {
+        hint: 'Use a larger --concat-tokens (the research default is 8192)',
+      },
+    );
   }
   const samples: number[][] = [];
   for (let start = 0; start < ids.length; start += content) {
     const chunk = ids.slice(start, start + content);
-    samples.push([...tokenizer.bos, ...tokenizer.firstTokenWithSpace(chunk[0] as number), ...chunk.slice(1), ...tokenizer.eos]);
+    samples.push([
+      ...tokenizer.bos,
+      ...tokenizer.firstTokenWithSpace(chunk[0] as number),
+      ...chunk.slice(1),
+      ...tokenizer.eos,
+    ]);
   }
   return samples;
 }
@@ -91,12 +103,21 @@ export async function prepareMds(options: PrepareOptions): Promise<PrepareResult
       hint: 'Remove it or choose another --out-dir (convert_dataset_to_mds.py refuses too)',
     });
   }
-  const total = (await stat(options.csv).catch((error: unknown) => {
-    throw new PretrainDataError(`Cannot read the CSV ${options.csv}`, { cause: error, hint: 'Check the --dataset path' });
-  })).size;
+  const total = (
+    await stat(options.csv).catch((error: unknown) => {
+      throw new PretrainDataError(`Cannot read the CSV ${options.csv}`, {
+        cause: error,
+        hint: 'Check the --dataset path',
+      });
+    })
+  ).size;
   log(`Processing csv: ${options.csv}`);
   log(`Writing to MDS for file ${options.csv}...`);
-  const writer = await MdsWriter.create({ out, columns: { ...MDS_COLUMNS }, compression: options.compression ?? null });
+  const writer = await MdsWriter.create({
+    out,
+    columns: { ...MDS_COLUMNS },
+    compression: options.compression ?? null,
+  });
   const progress = createProgress({
     label: `Writing to ${out}`,
     total,
@@ -159,7 +180,11 @@ export async function prepareMds(options: PrepareOptions): Promise<PrepareResult
  * A `@bcmb/tokenizer` tokenizer as the script uses it: load it with `addPrefixSpace: true`
  * (`AutoTokenizer.from_pretrained(name, add_prefix_space=True)`); bos/eos default to `[CLS]`/`[SEP]`.
  */
-export function prepareTokenizerFrom(tokenizer: Tokenizer, bosText = '[CLS]', eosText = '[SEP]'): PrepareTokenizer {
+export function prepareTokenizerFrom(
+  tokenizer: Tokenizer,
+  bosText = '[CLS]',
+  eosText = '[SEP]',
+): PrepareTokenizer {
   const encode = (text: string) => tokenizer.encode(text, { addSpecialTokens: false }).ids;
   return {
     encode,

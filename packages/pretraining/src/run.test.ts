@@ -1,18 +1,18 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MdsDataset } from '@bcmb/mds';
 import { initBackend } from '@bcmb/modeling';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evalSequences } from './data.js';
 import { loadPretrainConfig } from './pretrain-config.js';
 import { runPretraining } from './run.js';
 import { TINY_IDS, TINY_MODEL, writeSyntheticSplits, writeTinyConfig } from './test-run-support.js';
 import { createTfjsEngine } from './tfjs-engine.js';
-import { MdsDataset } from '@bcmb/mds';
-import { evalSequences } from './data.js';
 
 let root: string;
 beforeAll(async () => {
-  await initBackend({ backend: 'cpu', onReport: () => {} });
+  await initBackend({ backend: 'wasm', onReport: () => {} });
   root = await mkdtemp(join(tmpdir(), 'bcmb-pretrain-'));
   await writeSyntheticSplits(join(root, 'mds'), 160, 24);
 });
@@ -48,6 +48,13 @@ async function run(name: string, options: { resume?: boolean; stopAfterBatches?:
 describe('runPretraining on tfjs', () => {
   let uninterrupted: Awaited<ReturnType<typeof run>>;
 
+  it('stops early without a final checkpoint when asked (time-boxed runs)', async () => {
+    const partial = await run('partial', { stopAfterBatches: 2 });
+    expect(partial.completed).toBe(false);
+    expect(partial.timestamp.batch).toBe(2);
+    expect(await readdir(join(root, 'partial', 'tiny_run'))).toEqual(['metrics.jsonl']);
+  });
+
   it('trains the tiny ModernBERT from the research-style YAML: MLM loss falls, eval loss falls, HF checkpoints', async () => {
     uninterrupted = await run('full');
     expect(uninterrupted.completed).toBe(true);
@@ -59,9 +66,17 @@ describe('runPretraining on tfjs', () => {
     expect(uninterrupted.evals.length).toBe(2);
     expect(uninterrupted.evals[1]!.loss).toBeLessThan(uninterrupted.evals[0]!.loss);
     const folders = (await readdir(join(root, 'full', 'tiny_run'))).sort();
-    expect(folders).toEqual(['ep0-ba12', 'ep0-ba16', 'ep0-ba4', 'ep0-ba8', 'metrics.jsonl'].sort());
+    expect(folders, folders.join(' ')).toEqual([
+      'ep0-ba12',
+      'ep0-ba4',
+      'ep0-ba8',
+      'ep1-ba16',
+      'metrics.jsonl',
+    ]);
     const files = await readdir(uninterrupted.finalCheckpoint!);
-    expect(files).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'optimizer.safetensors']));
+    expect(files).toEqual(
+      expect.arrayContaining(['config.json', 'model.safetensors', 'optimizer.safetensors']),
+    );
     const saved = JSON.parse(await readFile(join(uninterrupted.finalCheckpoint!, 'config.json'), 'utf8'));
     expect(saved.architectures).toEqual(['ModernBertForMaskedLM']);
   });
@@ -93,9 +108,13 @@ describe('runPretraining on tfjs', () => {
     expect(result.correct / result.labelled).toBe(last.accuracy);
   });
 
-  it('resumed after an interruption (checkpoint at batch 8, stopped at 10), ends with the same loss curve', async () => {
-    const interrupted = await run('resumed', { stopAfterBatches: 10 });
-    expect(interrupted.completed).toBe(false);
+  it('resumed from what a run killed after batch 10 leaves (checkpoint ba8, a half-written temp folder), ends with the same loss curve', async () => {
+    // A run killed after batch 10 leaves its batch-8 checkpoint and, if it died while saving, a temp folder.
+    const folder = join(root, 'resumed', 'tiny_run');
+    await mkdir(folder, { recursive: true });
+    await cp(join(root, 'full', 'tiny_run', 'ep0-ba8'), join(folder, 'ep0-ba8'), { recursive: true });
+    await mkdir(join(folder, '.ep0-ba12.4242.deadbeef.tmp'));
+    await writeFile(join(folder, '.ep0-ba12.4242.deadbeef.tmp', 'model.safetensors'), 'partial');
     const resumed = await run('resumed', { resume: true });
     expect(resumed.completed).toBe(true);
     expect(resumed.history).toEqual(uninterrupted.history);

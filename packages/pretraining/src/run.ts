@@ -7,11 +7,11 @@ import {
   type EvalLog,
   latestCheckpoint,
   pruneCheckpoints,
+  type RunState,
   readOptimizerState,
   readRunState,
-  type RunState,
-  saveCheckpoint,
   type StepLog,
+  saveCheckpoint,
 } from './checkpoint.js';
 import { evalSequences, packedMlmBatches } from './data.js';
 import type { MlmSequence, PretrainEngine } from './engine.js';
@@ -136,7 +136,9 @@ export async function runPretraining(options: PretrainRunOptions): Promise<Pretr
         accuracy: result.labelled === 0 ? Number.NaN : result.correct / result.labelled,
       };
       state.evals.push(entry);
-      log(`eval batch ${entry.batch}: mlm loss ${entry.loss.toFixed(4)}, accuracy ${entry.accuracy.toFixed(4)}`);
+      log(
+        `eval batch ${entry.batch}: mlm loss ${entry.loss.toFixed(4)}, accuracy ${entry.accuracy.toFixed(4)}`,
+      );
     };
     try {
       while (!reached(config.maxDuration, state.timestamp)) {
@@ -159,10 +161,24 @@ export async function runPretraining(options: PretrainRunOptions): Promise<Pretr
           sample: before.sample + batch.sequences,
           epoch: batch.epoch,
         };
-        const entry: StepLog = { batch: state.timestamp.batch, tokens: state.timestamp.token, loss: result.loss, lr, gradNorm: result.gradNorm };
+        const entry: StepLog = {
+          batch: state.timestamp.batch,
+          tokens: state.timestamp.token,
+          loss: result.loss,
+          lr,
+          gradNorm: result.gradNorm,
+        };
         state.history.push(entry);
-        progress.update(Math.min(config.maxDuration.unit === 'tok' ? state.timestamp.token : state.timestamp.batch, config.maxDuration.value));
-        if (config.consoleLogInterval === null || crossed(config.consoleLogInterval, before, state.timestamp)) {
+        progress.update(
+          Math.min(
+            config.maxDuration.unit === 'tok' ? state.timestamp.token : state.timestamp.batch,
+            config.maxDuration.value,
+          ),
+        );
+        if (
+          config.consoleLogInterval === null ||
+          crossed(config.consoleLogInterval, before, state.timestamp)
+        ) {
           log(
             `batch ${entry.batch} tokens ${entry.tokens}: loss ${entry.loss.toFixed(4)} lr ${entry.lr.toExponential(3)} grad_norm ${entry.gradNorm.toFixed(4)} ${Math.round(batch.tokens / seconds)} tok/s`,
           );
@@ -178,7 +194,9 @@ export async function runPretraining(options: PretrainRunOptions): Promise<Pretr
     await evaluate();
     await save();
     await writeMetrics(saveFolder, state);
-    log(`done: ${state.timestamp.batch} batches, ${state.timestamp.token} tokens; Hugging Face model in ${finalCheckpoint}`);
+    log(
+      `done: ${state.timestamp.batch} batches, ${state.timestamp.token} tokens; Hugging Face model in ${finalCheckpoint}`,
+    );
     return { ...state, finalCheckpoint, completed: true };
   } finally {
     engine.dispose();

@@ -10,7 +10,11 @@ export const TINY_IDS = { unk: 1019, pad: 1020, cls: 1021, sep: 1022, mask: 1023
  * Writes train/ and eval/ MDS splits of learnable synthetic "notes": [CLS] then runs of consecutive ids
  * (a, a+1, a+2, …) then [SEP], lengths 6..30, so the next id is predictable from its neighbours.
  */
-export async function writeSyntheticSplits(root: string, trainSamples: number, evalSamples: number): Promise<void> {
+export async function writeSyntheticSplits(
+  root: string,
+  trainSamples: number,
+  evalSamples: number,
+): Promise<void> {
   let seed = 12345;
   const random = () => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -20,7 +24,10 @@ export async function writeSyntheticSplits(root: string, trainSamples: number, e
     ['train', trainSamples],
     ['eval', evalSamples],
   ] as const) {
-    const writer = await MdsWriter.create({ out: join(root, split), columns: { input_ids: 'ndarray:uint16' } });
+    const writer = await MdsWriter.create({
+      out: join(root, split),
+      columns: { input_ids: 'ndarray:uint16' },
+    });
     for (let i = 0; i < count; i++) {
       const length = 6 + Math.floor(random() * 25);
       const start = 10 + Math.floor(random() * 900);
@@ -32,7 +39,12 @@ export async function writeSyntheticSplits(root: string, trainSamples: number, e
 }
 
 /** A research-style YAML for the tiny model (same keys as the BioClinical configs, tiny sizes). */
-export async function writeTinyConfig(path: string, dataRoot: string, saveRoot: string, extra = ''): Promise<void> {
+export async function writeTinyConfig(
+  path: string,
+  dataRoot: string,
+  saveRoot: string,
+  extra = '',
+): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
   await writeFile(
     path,

@@ -56,11 +56,14 @@ export async function createTfjsEngine(options: TfjsEngineOptions): Promise<Pret
     master.set(name, (variable.dataSync() as Float32Array).slice());
     shapes.set(name, [...variable.shape]);
   }
-  const optimizer = new StableAdamW(stableAdamWDecayGroups(shapes, options.weightDecay, options.filterBiasNormWd), {
-    maxLr: options.maxLr,
-    betas: options.betas,
-    eps: options.eps,
-  });
+  const optimizer = new StableAdamW(
+    stableAdamWDecayGroups(shapes, options.weightDecay, options.filterBiasNormWd),
+    {
+      maxLr: options.maxLr,
+      betas: options.betas,
+      eps: options.eps,
+    },
+  );
   const pad = requireId(config, 'pad_token_id');
   const vocabSize = requireId(config, 'vocab_size');
   const mask = options.maskTokenId;
@@ -129,7 +132,8 @@ export async function createTfjsEngine(options: TfjsEngineOptions): Promise<Pret
         });
         const predicted = predictions.dataSync();
         const gold = labels.dataSync();
-        for (let i = 0; i < gold.length; i++) if (gold[i] !== IGNORE_INDEX && predicted[i] === gold[i]) result.correct++;
+        for (let i = 0; i < gold.length; i++)
+          if (gold[i] !== IGNORE_INDEX && predicted[i] === gold[i]) result.correct++;
         result.lossSum += (loss.dataSync()[0] as number) * labelled;
         result.labelled += labelled;
         loss.dispose();
@@ -162,12 +166,16 @@ export async function createTfjsEngine(options: TfjsEngineOptions): Promise<Pret
 function requireId(config: Record<string, unknown>, key: string): number {
   const value = config[key];
   if (typeof value !== 'number') {
-    throw new PretrainRunError(`config.json has no numeric ${key}`, { hint: 'Use a ModernBERT or BERT masked-LM config' });
+    throw new PretrainRunError(`config.json has no numeric ${key}`, {
+      hint: 'Use a ModernBERT or BERT masked-LM config',
+    });
   }
   return value;
 }
 
 async function hasWeightFiles(dir: string): Promise<boolean> {
   const files = await readdir(dir);
-  return files.some((f) => f.endsWith('.safetensors') || f === 'pytorch_model.bin' || f.endsWith('.safetensors.index.json'));
+  return files.some(
+    (f) => f.endsWith('.safetensors') || f === 'pytorch_model.bin' || f.endsWith('.safetensors.index.json'),
+  );
 }
