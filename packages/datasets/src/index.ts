@@ -1,5 +1,4 @@
 export { splitExamples } from './apply-split.js';
-export { type CsvRecordsOptions, csvRecords, isPandasNa } from './formats/delimited.js';
 export {
   type CacheKey,
   CONTENT_HASH_LIMIT,
@@ -15,6 +14,7 @@ export {
   UnknownLabelError,
   UnknownTaskError,
 } from './errors.js';
+export { type CsvRecordsOptions, csvRecords, isPandasNa } from './formats/delimited.js';
 export {
   DEFAULT_PROCESSED_ROOT,
   DEFAULT_RAW_ROOT,
