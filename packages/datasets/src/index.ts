@@ -32,6 +32,7 @@ export {
 export {
   type BitGenerator,
   hfTrainTestSplit,
+  Mt19937,
   Pcg64,
   permutation,
   SplitError,

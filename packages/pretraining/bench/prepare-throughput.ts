@@ -36,7 +36,7 @@ async function writeCsv(path: string, bytes: number): Promise<number> {
     const text = Array.from({ length: words }, () => WORDS[next() % WORDS.length]).join(' ');
     const line = `${row++},"${text}."\n`;
     written += line.length;
-    if (!out.write(line)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve) => out.end(resolve));
   return row;
@@ -53,7 +53,11 @@ function wordTokenizer(): PrepareTokenizer {
     return value;
   };
   return {
-    encode: (text) => text.split(' ').filter((w) => w !== '').map(id),
+    encode: (text) =>
+      text
+        .split(' ')
+        .filter((w) => w !== '')
+        .map(id),
     firstTokenWithSpace: (token) => [token],
     bos: [50281],
     eos: [50282],
@@ -74,7 +78,13 @@ try {
         )
       : wordTokenizer();
   const started = performance.now();
-  const result = await prepareMds({ csv, outDir: join(dir, 'mds'), tokenizer, progress: false, log: () => {} });
+  const result = await prepareMds({
+    csv,
+    outDir: join(dir, 'mds'),
+    tokenizer,
+    progress: false,
+    log: () => {},
+  });
   const seconds = (performance.now() - started) / 1000;
   let mdsBytes = 0;
   for (const name of await (await import('node:fs/promises')).readdir(result.outDir)) {
