@@ -8,6 +8,19 @@ export {
   type StepLog,
   TOKENIZER_FILES,
 } from './checkpoint.js';
+export { clinicalDocuments, splitSections, splitSentences } from './clinical-text.js';
+export {
+  CLINICALBERT_MDS_COLUMNS,
+  type ClinicalBertPrepareOptions,
+  encodeInstance,
+  prepareClinicalBert,
+} from './clinicalbert-data.js';
+export {
+  CLINICALBERT_DATA_DEFAULTS,
+  type CreateDataOptions,
+  createTrainingInstances,
+  type TrainingInstance,
+} from './create-pretraining-data.js';
 export { evalSequences, type PackedLoaderOptions, packedMlmBatches, readTokenSample } from './data.js';
 export type {
   EngineOptimizerState,
@@ -44,6 +57,7 @@ export {
   type PretrainConfig,
   pretrainConfigFrom,
 } from './pretrain-config.js';
+export { PythonRandom } from './python-random.js';
 export {
   type EngineFactory,
   METRICS_FILE,

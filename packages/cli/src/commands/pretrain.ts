@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { BACKEND_PREFERENCE, type BackendName, initBackend } from '@bcmb/modeling';
 import {
+  CLINICALBERT_DATA_DEFAULTS,
   createTfjsEngine,
   DEFAULT_CONCAT_TOKENS,
   describeHonouredKeys,
   loadPretrainConfig,
   PretrainConfigError,
+  prepareClinicalBert,
   prepareMds,
   prepareTokenizerFrom,
   runPretraining,
@@ -38,6 +40,34 @@ async function runPrepare(flags: PrepareFlags): Promise<void> {
     concatTokens: flags.concatTokens,
     compression: flags.compression ?? null,
     ...(flags.outTokenCounts ? { tokenCounts: flags.outTokenCounts } : {}),
+    ...(flags.progress ? {} : { progress: false }),
+  });
+}
+
+interface ClinicalBertFlags extends HubFlags {
+  dataset: string;
+  outDir: string;
+  tokenizer: string;
+  lowercase: boolean;
+  maxSeqLength: number;
+  dupeFactor: number;
+  maxPredictionsPerSeq: number;
+  maskedLmProb: number;
+  randomSeed: number;
+  progress: boolean;
+}
+
+async function runPrepareClinicalBert(flags: ClinicalBertFlags): Promise<void> {
+  const { dir } = await resolveModelFlag(flags.tokenizer, flags);
+  await prepareClinicalBert({
+    csv: flags.dataset,
+    out: flags.outDir,
+    tokenizer: await loadTokenizer(dir, { lowercase: flags.lowercase, warn: () => {} }),
+    maxSeqLength: flags.maxSeqLength,
+    dupeFactor: flags.dupeFactor,
+    maxPredictionsPerSeq: flags.maxPredictionsPerSeq,
+    maskedLmProb: flags.maskedLmProb,
+    randomSeed: flags.randomSeed,
     ...(flags.progress ? {} : { progress: false }),
   });
 }
@@ -158,6 +188,28 @@ export function pretrainCommand(): Command {
       .option('--compression <codec>', 'shard compression: zstd[:level], gz or br (default none)')
       .option('--no-progress', 'no progress bar'),
   ).action(runPrepare);
+  const d = CLINICALBERT_DATA_DEFAULTS;
+  const prepareClinical = addHubOptions(
+    new Command('prepare-clinicalbert')
+      .description(
+        'Bio_ClinicalBERT recipe data: notes → sections → sentences → BERT MLM+NSP instances (create_pretraining_data) → MDS',
+      )
+      .requiredOption('--dataset <csv>', 'CSV with a "notes" column')
+      .requiredOption('--out-dir <dir>', 'MDS output folder')
+      .option('--tokenizer <id or dir>', 'BERT WordPiece vocabulary', 'emilyalsentzer/Bio_ClinicalBERT')
+      .option('--lowercase', 'lower-case (Bio_ClinicalBERT was pretrained cased: do_lower_case=False)', false)
+      .option('--max-seq-length <n>', 'max_seq_length', positiveInteger, d.maxSeqLength)
+      .option('--dupe-factor <n>', 'dupe_factor', positiveInteger, d.dupeFactor)
+      .option(
+        '--max-predictions-per-seq <n>',
+        'max_predictions_per_seq',
+        positiveInteger,
+        d.maxPredictionsPerSeq,
+      )
+      .option('--masked-lm-prob <p>', 'masked_lm_prob', Number, d.maskedLmProb)
+      .option('--random-seed <n>', 'random_seed', Number, d.randomSeed)
+      .option('--no-progress', 'no progress bar'),
+  ).action(runPrepareClinicalBert);
   return addHubOptions(
     new Command('pretrain')
       .description('Continued MLM pretraining from a BioClinical ModernBERT research YAML')
@@ -177,6 +229,7 @@ export function pretrainCommand(): Command {
       .option('--no-progress', 'no progress bar'),
   )
     .addCommand(prepare)
+    .addCommand(prepareClinical)
     .action(runPretrain);
 }
 
