@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PretrainConfigError } from './errors.js';
-import { loadPretrainConfig, lrScheduleOf, pretrainConfigFrom } from './pretrain-config.js';
+import {
+  describeHonouredKeys,
+  loadPretrainConfig,
+  lrScheduleOf,
+  pretrainConfigFrom,
+} from './pretrain-config.js';
 import { parseOmegaConfYaml } from './yaml-config.js';
 
 const fixture = (name: string) => new URL(`../fixtures/configs/${name}`, import.meta.url).pathname;
@@ -65,5 +70,12 @@ describe('pretrainConfigFrom', () => {
     expect(config.mlmProbability).toBe(0.2);
     expect(config.maxDuration).toEqual({ value: 1000, unit: 'tok' });
     expect(config.saveFolder).toBe('out/phase1_all_3ep_constant');
+  });
+
+  it('lists every key rule with its kind for bcmb pretrain --list-keys', () => {
+    const lines = describeHonouredKeys().split('\n');
+    expect(lines).toContain('honoured  optimizer.lr  peak LR');
+    expect(lines.some((line) => line.startsWith('checked   model.model_config.vocab_size'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('no-effect precision'))).toBe(true);
   });
 });

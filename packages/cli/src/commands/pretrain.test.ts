@@ -73,10 +73,7 @@ describe('bcmb pretrain prepare', () => {
 });
 
 describe('bcmb pretrain', () => {
-  it('lists the keys it honours and refuses an unknown training key with its path', async () => {
-    const keys = bcmb('pretrain', '--list-keys');
-    expect(keys.code).toBe(0);
-    expect(keys.stdout).toMatch(/honoured\s+optimizer\.lr/);
+  it('refuses an unknown training key with its path and exit code 1', async () => {
     const config = join(scratch, 'bad.yaml');
     await writeTinyConfig(config, join(scratch, 'data'), join(scratch, 'bad'), 'optimizer_clip: 1.0\n');
     const refused = bcmb('pretrain', '--config', config, '--model', TINY_MODEL);
@@ -85,7 +82,7 @@ describe('bcmb pretrain', () => {
   });
 
   it('killed with SIGKILL after its batch-4 checkpoint and resumed, ends with the loss curve of an uninterrupted run', async () => {
-    await writeSyntheticSplits(join(scratch, 'data'), 96, 16);
+    await writeSyntheticSplits(join(scratch, 'data'), 80, 16);
     const args = (name: string) => {
       const config = join(scratch, `${name}.yaml`);
       return [
@@ -102,9 +99,9 @@ describe('bcmb pretrain', () => {
           'wasm',
           '--no-progress',
           '--set',
-          'max_duration=10ba',
+          'max_duration=8ba',
           '--set',
-          'eval_interval=5ba',
+          'eval_interval=4ba',
         ],
       ] as const;
     };
@@ -137,7 +134,7 @@ describe('bcmb pretrain', () => {
     const curve = async (name: string) =>
       (await readFile(join(scratch, name, 'tiny_run', 'metrics.jsonl'), 'utf8')).trim().split('\n');
     const fullCurve = await curve('full');
-    expect(fullCurve.filter((line) => line.includes('"train"')).length).toBe(10);
+    expect(fullCurve.filter((line) => line.includes('"train"')).length).toBe(8);
     expect(await curve('killed')).toEqual(fullCurve);
   });
 });
