@@ -17,7 +17,12 @@ const dir = await mkdtemp(join(process.env.BENCH_DIR ?? tmpdir(), 'bcmb-mds-benc
 try {
   const sample = new Uint16Array(8192);
   for (let i = 0; i < sample.length; i++) sample[i] = (i * 7919) % 50368;
-  const writer = await MdsWriter.create({ out: dir, columns: { input_ids: 'ndarray:uint16' }, compression, hashes });
+  const writer = await MdsWriter.create({
+    out: dir,
+    columns: { input_ids: 'ndarray:uint16' },
+    compression,
+    hashes,
+  });
   let bytes = 0;
   let started = performance.now();
   while (bytes < targetBytes) {
