@@ -28,7 +28,7 @@ export const KEY_RULES: readonly {
   {
     pattern: 'tokenizer_name',
     kind: 'honoured',
-    note: 'tokenizer copied into checkpoints when the model folder lacks one',
+    note: 'tokenizer ([MASK] id, files copied into checkpoints) when the model folder has none',
   },
   { pattern: 'mlm_probability', kind: 'honoured', note: 'training masking rate (packer rules)' },
   { pattern: 'count_padding_tokens', kind: 'honoured', note: 'false only: token counts exclude padding' },

@@ -109,7 +109,8 @@ async function runPretrain(flags: PretrainFlags): Promise<void> {
     });
   }
   const { dir } = await resolveModelFlag(source, flags);
-  const maskTokenId = flags.maskTokenId ?? (await maskIdFromTokenizer(dir, config.tokenizerName, flags));
+  const tokenizerDir = await tokenizerFolder(dir, config.tokenizerName, flags);
+  const maskTokenId = flags.maskTokenId ?? (await maskIdOf(tokenizerDir));
   await initBackend({
     ...(flags.backend ? { backend: flags.backend } : {}),
     onReport: (line) => process.stderr.write(`${line}\n`),
@@ -117,6 +118,7 @@ async function runPretrain(flags: PretrainFlags): Promise<void> {
   const result = await runPretraining({
     config,
     modelDir: dir,
+    tokenizerDir,
     ...(flags.resume ? { resume: true } : {}),
     ...(flags.progress ? {} : { progress: false }),
     ...(flags.maxBatches === undefined ? {} : { stopAfterBatches: flags.maxBatches }),
@@ -138,21 +140,25 @@ async function runPretrain(flags: PretrainFlags): Promise<void> {
     );
 }
 
-/** [MASK] from the model folder's tokenizer, else from `tokenizer_name`. */
-async function maskIdFromTokenizer(
+/** The model folder when it holds a tokenizer, else `tokenizer_name` resolved (copied into every checkpoint). */
+async function tokenizerFolder(
   modelDir: string,
   tokenizerName: string | null,
   flags: HubFlags,
-): Promise<number> {
+): Promise<string | null> {
   const hasTokenizer = async (dir: string) =>
     (await stat(`${dir}/tokenizer.json`).catch(() => undefined)) !== undefined ||
     (await stat(`${dir}/vocab.txt`).catch(() => undefined)) !== undefined;
-  const dir = (await hasTokenizer(modelDir))
-    ? modelDir
-    : tokenizerName === null
-      ? null
-      : (await resolveModelFlag(tokenizerName, flags)).dir;
-  const id = dir === null ? undefined : (await loadTokenizer(dir, { warn: () => {} })).tokenToId('[MASK]');
+  if (await hasTokenizer(modelDir)) return modelDir;
+  if (tokenizerName === null) return null;
+  return (await resolveModelFlag(tokenizerName, flags)).dir;
+}
+
+async function maskIdOf(tokenizerDir: string | null): Promise<number> {
+  const id =
+    tokenizerDir === null
+      ? undefined
+      : (await loadTokenizer(tokenizerDir, { warn: () => {} })).tokenToId('[MASK]');
   if (id === undefined) {
     throw new PretrainConfigError('cannot find the [MASK] token id', {
       keyPath: 'tokenizer_name',
