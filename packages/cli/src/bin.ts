@@ -3,6 +3,7 @@ import { aggregateCommand } from './commands/aggregate.js';
 import { demoCommand } from './commands/demo.js';
 import { finetuneCommand } from './commands/finetune.js';
 import { predictCommand } from './commands/predict.js';
+import { pretrainCommand } from './commands/pretrain.js';
 import { speedCommand } from './commands/speed.js';
 import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
@@ -20,6 +21,7 @@ const program = createProgram([
   aggregateCommand(),
   demoCommand(),
   workerCommand(),
+  pretrainCommand(),
 ]);
 
 runProgram(program, process.argv.slice(2)).then((code) => {

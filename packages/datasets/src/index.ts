@@ -14,6 +14,7 @@ export {
   UnknownLabelError,
   UnknownTaskError,
 } from './errors.js';
+export { type CsvRecordsOptions, csvRecords, isPandasNa } from './formats/delimited.js';
 export {
   DEFAULT_PROCESSED_ROOT,
   DEFAULT_RAW_ROOT,
@@ -29,7 +30,11 @@ export {
   registerTask,
 } from './registry.js';
 export {
+  type BitGenerator,
   hfTrainTestSplit,
+  Mt19937,
+  Pcg64,
+  permutation,
   SplitError,
   type SplitIndices,
   type SplitRecipe,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetFormatError } from '../errors.js';
 import { withScratchDir } from '../test-fixtures.js';
-import { parsePandasDelimited, streamCsv } from './delimited.js';
+import { csvRecords, parsePandasDelimited, streamCsv } from './delimited.js';
 
 describe('parsePandasDelimited (pandas C tokenizer defaults)', () => {
   it('opens quotes only at a field start, unescapes "" and joins text after a closing quote', () => {
@@ -54,6 +54,29 @@ describe('streamCsv', () => {
       );
       expect(error).toBeInstanceOf(DatasetFormatError);
       expect((error as Error).message).toContain(`Row has 3 fields but the header has 2 (${file}:3)`);
+    });
+  });
+});
+
+describe('csvRecords', () => {
+  it('yields the header then each row, with quoted multi-line fields, as an async iterator', async () => {
+    await withScratchDir(undefined, async (dir) => {
+      const path = join(dir, 'notes.csv');
+      writeFileSync(path, '\uFEFFnote_id,notes\n1,"line one\nline ""two"""\n2,\n');
+      const rows: string[][] = [];
+      for await (const { fields } of csvRecords(path)) rows.push(fields);
+      expect(rows).toEqual([
+        ['note_id', 'notes'],
+        ['1', 'line one\nline "two"'],
+        ['2', ''],
+      ]);
+      writeFileSync(path, 'a,b\n1,2,3\n');
+      const drain = async () => {
+        for await (const _ of csvRecords(path)) {
+          // consume every row
+        }
+      };
+      await expect(drain()).rejects.toThrow(DatasetFormatError);
     });
   });
 });

@@ -260,3 +260,49 @@ export async function streamCsv(path: string, options: CsvStreamOptions): Promis
   if (failure !== undefined) throw failure;
   if (header === undefined) throw new DatasetFormatError('File is empty (no header row)', { file: path });
 }
+
+/** True when pandas' `read_csv` (default `na_values`) reads this field as NaN. */
+export function isPandasNa(field: string): boolean {
+  return PANDAS_NA_VALUES.has(field);
+}
+
+export interface CsvRecordsOptions {
+  /** Called with the bytes read so far (for progress bars). */
+  onBytes?: (bytesRead: number) => void;
+}
+
+/**
+ * The rows of a comma-separated file as an async iterator, with the same RFC 4180 parsing as `streamCsv`
+ * but with back-pressure: the file is read only as fast as the consumer awaits rows, so a 4 GB file needs
+ * memory for one chunk, not the file. The first record is the header.
+ */
+export async function* csvRecords(
+  path: string,
+  options: CsvRecordsOptions = {},
+): AsyncGenerator<{ fields: string[]; line: number }> {
+  const input = createReadStream(path, { highWaterMark: 1 << 20 });
+  let read = 0;
+  input.on('data', (chunk) => {
+    read += chunk.length;
+    options.onBytes?.(read);
+  });
+  const parser = input.pipe(
+    parse({ bom: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: true, info: true }),
+  );
+  let width: number | undefined;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: InfoRecord }>) {
+      const line = info.lines - (record.join(',').split('\n').length - 1);
+      if (width === undefined) width = record.length;
+      else if (record.length !== width) throw columnCountError(path, line, width, record.length);
+      yield { fields: record, line };
+    }
+  } catch (error) {
+    if (error instanceof CsvError) {
+      throw new DatasetFormatError(`Malformed CSV: ${error.message}`, { file: path, cause: error });
+    }
+    throw error;
+  } finally {
+    input.destroy();
+  }
+}

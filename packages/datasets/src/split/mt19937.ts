@@ -31,6 +31,45 @@ export class Mt19937 implements BitGenerator {
     this.#pos = STATE_LENGTH;
   }
 
+  /**
+   * Python's `random.Random(seed)` for an int seed: `init_by_array` with the seed's 32-bit words, least significant
+   * first (CPython Modules/_randommodule.c `random_seed` / `init_by_array`).
+   */
+  static fromPythonSeed(seed: number | bigint): Mt19937 {
+    let n = BigInt(seed) < 0n ? -BigInt(seed) : BigInt(seed);
+    const key: number[] = [];
+    do {
+      key.push(Number(n & 0xffffffffn));
+      n >>= 32n;
+    } while (n > 0n);
+    const generator = new Mt19937(19650218);
+    const mt = generator.#key;
+    let i = 1;
+    let j = 0;
+    for (let k = Math.max(STATE_LENGTH, key.length); k > 0; k--) {
+      const prev = mt[i - 1]!;
+      mt[i] = ((mt[i]! ^ Math.imul((prev ^ (prev >>> 30)) >>> 0, 1664525)) + key[j]! + j) >>> 0;
+      i++;
+      j++;
+      if (i >= STATE_LENGTH) {
+        mt[0] = mt[STATE_LENGTH - 1]!;
+        i = 1;
+      }
+      if (j >= key.length) j = 0;
+    }
+    for (let k = STATE_LENGTH - 1; k > 0; k--) {
+      const prev = mt[i - 1]!;
+      mt[i] = ((mt[i]! ^ Math.imul((prev ^ (prev >>> 30)) >>> 0, 1566083941)) - i) >>> 0;
+      i++;
+      if (i >= STATE_LENGTH) {
+        mt[0] = mt[STATE_LENGTH - 1]!;
+        i = 1;
+      }
+    }
+    mt[0] = 0x80000000;
+    return generator;
+  }
+
   /** A copy of the 624-word key (numpy's `get_state()[1]`). */
   get key(): Uint32Array {
     return this.#key.slice();
