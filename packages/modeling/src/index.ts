@@ -9,7 +9,7 @@ export {
 } from './backend.js';
 export { BackendError, ModelInputError } from './errors.js';
 export { gemmGflops, secondsPerCall } from './flops.js';
-export { registerGradients } from './gradients.js';
+export { registerGradients } from './register-gradients.js';
 export {
   bceWithLogitsLoss,
   crossEntropyLoss,

@@ -18,10 +18,8 @@ export {
   type EngineRegistration,
   type InferenceEngine,
   type LoadedModel,
-  registerEngine,
-  registeredEngines,
-  selectEngines,
 } from './engine.js';
+export { registerEngine, registeredEngines, selectEngines } from './engine-registry.js';
 export {
   BatchSizeSearchError,
   BenchmarkRunError,

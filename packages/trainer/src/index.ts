@@ -53,7 +53,7 @@ export {
   modelBaseName,
   researchBaseName,
 } from './finetune.js';
-export { type LossAndGradients, type LossWeighting, lossAndGradients } from './gradients.js';
+export { type LossAndGradients, type LossWeighting, lossAndGradients } from './loss-gradients.js';
 export type { LogEntry } from './log.js';
 export {
   ADAM_BETA1,

@@ -21,7 +21,7 @@ import {
 } from './collate.js';
 import { TrainingError } from './errors.js';
 import { type ComputeMetrics, evaluateModel } from './evaluation.js';
-import { accumulate, disposeGrads, lossAndGradients } from './gradients.js';
+import { accumulate, disposeGrads, lossAndGradients } from './loss-gradients.js';
 import { LOGGED_LOSS_DECIMALS, type LogEntry, roundTo } from './log.js';
 import { AdamW } from './optim/adamw.js';
 import { clipGradNorm, MAX_GRAD_NORM } from './optim/clip.js';

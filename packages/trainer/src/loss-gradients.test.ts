@@ -2,7 +2,7 @@ import { fromPretrained, initBackend } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { collate, disposeBatch, type LabelKind, microBatches } from './collate.js';
-import { accumulate, disposeGrads, lossAndGradients } from './gradients.js';
+import { accumulate, disposeGrads, lossAndGradients } from './loss-gradients.js';
 import { fixtureModelDir } from './testing/reference.js';
 import { randomExamples } from './testing/synthetic.js';
 
