@@ -17,8 +17,12 @@ const NATIVE_TOOLING = /^(node-gyp|node-gyp-build|prebuild-install|bindings|node
 describe('@bcmb/datasets production dependencies', () => {
   const tree = [...productionTree(packageDir)];
 
-  it('declares only @bcmb/core and the pure-JS csv-parse', () => {
-    expect(runtimeDependencies(readManifest(packageDir)).sort()).toEqual(['@bcmb/core', 'csv-parse']);
+  it('declares only @bcmb/core, the dependency-free @bcmb/metrics and the pure-JS csv-parse', () => {
+    expect(runtimeDependencies(readManifest(packageDir)).sort()).toEqual([
+      '@bcmb/core',
+      '@bcmb/metrics',
+      'csv-parse',
+    ]);
   });
 
   it('pulls in no ML runtime or tokenizer, anywhere in the tree', () => {

@@ -13,7 +13,6 @@ export { registerGradients } from './register-gradients.js';
 export {
   bceWithLogitsLoss,
   crossEntropyLoss,
-  IGNORE_INDEX,
   inferProblemType,
   mseLoss,
   sequenceClassificationLoss,

@@ -1,7 +1,6 @@
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Label id the losses and metrics skip (transformers' `-100`: special tokens, later sub-words, padding). */
-export const IGNORE_LABEL = -100;
 /** The three label shapes of the five tasks. */
 export type LabelKind = 'single-label' | 'multi-label' | 'token';
 
@@ -32,7 +31,7 @@ export function alignWordLabels(
 ): number[] {
   let previous: number | null = null;
   return wordIds.map((wordId) => {
-    const label = wordId === null || wordId === previous ? IGNORE_LABEL : wordLabels[wordId]!;
+    const label = wordId === null || wordId === previous ? IGNORED_LABEL_ID : wordLabels[wordId]!;
     previous = wordId;
     return label;
   });
@@ -49,7 +48,7 @@ export function collate(examples: readonly EncodedExample[], padTokenId: number,
   const mask = new Int32Array(size);
   const withTypes = examples.some((e) => e.tokenTypeIds !== undefined);
   const types = new Int32Array(size);
-  const tokenLabels = kind === 'token' ? new Int32Array(size).fill(IGNORE_LABEL) : null;
+  const tokenLabels = kind === 'token' ? new Int32Array(size).fill(IGNORED_LABEL_ID) : null;
   let tokens = 0;
   examples.forEach((example, b) => {
     const offset = b * length;
@@ -113,7 +112,7 @@ export interface MicroBatch {
 }
 
 function lossTerms(example: EncodedExample, kind: LabelKind): number {
-  return kind === 'token' ? (example.label as number[]).filter((l) => l !== IGNORE_LABEL).length : 1;
+  return kind === 'token' ? (example.label as number[]).filter((l) => l !== IGNORED_LABEL_ID).length : 1;
 }
 
 /**

@@ -4,11 +4,11 @@ import { familyOf, LOADABLE_WEIGHT_FILES, readConfig, TOKENIZER_DEFINING_FILES }
 import { BcmbError, writeFileAtomic } from '@bcmb/core';
 import { DEFAULT_RAW_ROOT, getTask, loadTask } from '@bcmb/datasets';
 import { type EncoderModel, type FromPretrainedOptions, fromPretrained, randomModel } from '@bcmb/modeling';
+import { pythonFloatRepr } from '@bcmb/metrics';
 import { loadTokenizer, researchMaxLength } from '@bcmb/tokenizer';
 import { encodeExamples, labelKindOf, type RawExample } from './encode.js';
 import { bestMetricFor, taskMetrics } from './evaluation.js';
 import type { LogEntry } from './log.js';
-import { pythonFloat } from './python-format.js';
 import { seededRandom, withMathRandomAsync } from './seed.js';
 import { DEFAULT_TRAINING_ARGUMENTS, Trainer } from './trainer.js';
 
@@ -68,7 +68,7 @@ export function researchBaseName(run: {
   seed: number;
   effectiveBatchSize: number;
 }): string {
-  return `lr=${pythonFloat(run.lr)}_wd=${pythonFloat(run.wd)}_epochs=${run.epochs}_seed=${run.seed}_effective_batch_size=${run.effectiveBatchSize}`;
+  return `lr=${pythonFloatRepr(run.lr)}_wd=${pythonFloatRepr(run.wd)}_epochs=${run.epochs}_seed=${run.seed}_effective_batch_size=${run.effectiveBatchSize}`;
 }
 
 /** main.py's `args.model.split("/")[-1]` (trailing slashes of a local path ignored). */
@@ -86,9 +86,9 @@ export function formatResearchLog(result: {
   evalDurationSeconds: number;
 }): string {
   const lines = ['Test evaluation results:'];
-  for (const [key, value] of Object.entries(result.testResults)) lines.push(`${key}: ${pythonFloat(value)}`);
+  for (const [key, value] of Object.entries(result.testResults)) lines.push(`${key}: ${pythonFloatRepr(value)}`);
   lines.push('', `Seed: ${result.seed}`, `Effective batch size: ${result.effectiveBatchSize}`);
-  if (result.bestEpoch !== null) lines.push(`Best epoch selected: ${pythonFloat(result.bestEpoch)}`);
+  if (result.bestEpoch !== null) lines.push(`Best epoch selected: ${pythonFloatRepr(result.bestEpoch)}`);
   lines.push(
     `Training duration (seconds): ${result.trainDurationSeconds.toFixed(2)}`,
     `Evaluation duration (seconds): ${result.evalDurationSeconds.toFixed(2)}`,
@@ -210,7 +210,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const testResults = await trainer.evaluate(splits.test);
     const evalDurationSeconds = (performance.now() - evalStart) / 1000;
     log(`Evaluation took ${evalDurationSeconds.toFixed(2)} seconds.`);
-    if (output.bestEpoch !== null) log(`Best epoch: ${pythonFloat(output.bestEpoch)}`);
+    if (output.bestEpoch !== null) log(`Best epoch: ${pythonFloatRepr(output.bestEpoch)}`);
 
     const outputBase = join(root, 'outputs', adapter.name, modelName, baseName);
     const summary = {

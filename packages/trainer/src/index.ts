@@ -28,7 +28,6 @@ export {
   collate,
   disposeBatch,
   type EncodedExample,
-  IGNORE_LABEL,
   type LabelKind,
   type MicroBatch,
   microBatches,
@@ -71,7 +70,6 @@ export {
   isLayerNormParameter,
   weightDecayByParameter,
 } from './optim/param-groups.js';
-export { pythonFloat } from './python-format.js';
 export { linearScheduleLr, updatesPerEpoch, warmupSteps } from './schedule.js';
 export { type Random, seededRandom, shuffledIndices, withMathRandom, withMathRandomAsync } from './seed.js';
 export {

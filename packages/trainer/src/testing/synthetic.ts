@@ -1,6 +1,6 @@
 import { fromPretrained, type PretrainedModel } from '@bcmb/modeling';
 import type { EncodedExample, LabelKind } from '../collate.js';
-import { IGNORE_LABEL } from '../collate.js';
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { seededRandom } from '../seed.js';
 import { fixtureModelDir } from './reference.js';
 
@@ -28,7 +28,7 @@ export function randomExamples(
     const inputIds = [CLS, ...content, SEP];
     const label =
       kind === 'token'
-        ? [IGNORE_LABEL, ...content.map((id) => id % numLabels), IGNORE_LABEL]
+        ? [IGNORED_LABEL_ID, ...content.map((id) => id % numLabels), IGNORED_LABEL_ID]
         : int(numLabels);
     return { inputIds, label };
   });
