@@ -30,6 +30,7 @@ export {
 } from './registry.js';
 export {
   hfTrainTestSplit,
+  Mt19937,
   SplitError,
   type SplitIndices,
   type SplitRecipe,
