@@ -1,4 +1,4 @@
-import type { ProblemType } from '@bcmb/architectures';
+import type { ConfigProblemType } from '@bcmb/architectures';
 import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -39,14 +39,14 @@ export function mseLoss(predictions: tf.Tensor, targets: tf.Tensor): tf.Scalar {
  * The problem type `*ForSequenceClassification` settles on when config.problem_type is unset: regression for one
  * label, single-label for integer labels, multi-label otherwise.
  */
-export function inferProblemType(numLabels: number, labels: tf.Tensor): ProblemType {
+export function inferProblemType(numLabels: number, labels: tf.Tensor): ConfigProblemType {
   if (numLabels === 1) return 'regression';
   return labels.dtype === 'int32' ? 'single_label_classification' : 'multi_label_classification';
 }
 
 /** The sequence-classification loss of `transformers` for a problem type. */
 export function sequenceClassificationLoss(
-  problemType: ProblemType,
+  problemType: ConfigProblemType,
   logits: tf.Tensor2D,
   labels: tf.Tensor,
 ): tf.Scalar {

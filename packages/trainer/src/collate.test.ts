@@ -20,7 +20,7 @@ describe('alignWordLabels', () => {
 describe('microBatches', () => {
   it('weighs sequence slices by their share of the examples', () => {
     const examples = [1, 2, 3, 4, 5].map((label) => ({ inputIds: [1, 2], label }));
-    expect(microBatches(examples, 2, 'single-label').map((s) => [s.examples.length, s.share])).toEqual([
+    expect(microBatches(examples, 2, 'single_label').map((s) => [s.examples.length, s.share])).toEqual([
       [2, 0.4],
       [2, 0.4],
       [1, 0.2],

@@ -2,11 +2,11 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { familyOf, LOADABLE_WEIGHT_FILES, readConfig, TOKENIZER_DEFINING_FILES } from '@bcmb/architectures';
 import { BcmbError, writeFileAtomic } from '@bcmb/core';
-import { DEFAULT_RAW_ROOT, getTask, loadTask } from '@bcmb/datasets';
+import { DEFAULT_RAW_ROOT, getTask, loadTask, type ProblemType } from '@bcmb/datasets';
 import { type EncoderModel, type FromPretrainedOptions, fromPretrained, randomModel } from '@bcmb/modeling';
 import { pythonFloatRepr } from '@bcmb/metrics';
 import { loadTokenizer, researchMaxLength } from '@bcmb/tokenizer';
-import { encodeExamples, labelKindOf, type RawExample } from './encode.js';
+import { encodeExamples, type RawExample } from './encode.js';
 import { bestMetricFor, taskMetrics } from './evaluation.js';
 import type { LogEntry } from './log.js';
 import { seededRandom, withMathRandomAsync } from './seed.js';
@@ -156,7 +156,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     rawDir,
     processedDir: join(root, 'data', 'processed', adapter.dirName),
   });
-  const kind = labelKindOf(task.problemType);
+  const kind = task.problemType;
   const tokenizer = await loadTokenizer(options.modelDir, { addPrefixSpace: true, warn: log });
   const config = await readConfig(options.modelDir);
   const encode = (examples: RawExample[]) =>
@@ -262,7 +262,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
 /** The task model with its head initialised from the run's seed (transformers draws it under set_seed). */
 async function loadModel(
   options: FinetuneOptions,
-  kind: ReturnType<typeof labelKindOf>,
+  kind: ProblemType,
   labelNames: string[],
   seed: number,
 ): Promise<EncoderModel> {
@@ -272,7 +272,7 @@ async function loadModel(
     ...(kind === 'token'
       ? {}
       : {
-          problemType: kind === 'multi-label' ? 'multi_label_classification' : 'single_label_classification',
+          problemType: kind === 'multi_label' ? 'multi_label_classification' : 'single_label_classification',
         }),
     onWarning: () => {},
   };

@@ -28,12 +28,11 @@ export {
   collate,
   disposeBatch,
   type EncodedExample,
-  type LabelKind,
   type MicroBatch,
   microBatches,
 } from './collate.js';
 export { DEMO_HYPERPARAMETERS, type DemoAssets, demoAssets } from './demo.js';
-export { type EncodeOptions, encodeExamples, labelKindOf, type RawExample } from './encode.js';
+export { type EncodeOptions, encodeExamples, type RawExample } from './encode.js';
 export { CheckpointError, TrainingError } from './errors.js';
 export {
   bestMetricFor,

@@ -1,3 +1,4 @@
+import type { ProblemType } from '@bcmb/datasets';
 import { createProgress } from '@bcmb/core';
 import type { EncoderModel } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,7 +17,6 @@ import {
   collate,
   disposeBatch,
   type EncodedExample,
-  type LabelKind,
   microBatches,
 } from './collate.js';
 import { TrainingError } from './errors.js';
@@ -70,7 +70,7 @@ export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
 export interface TrainerOptions {
   model: EncoderModel;
   args?: Partial<TrainingArguments>;
-  kind: LabelKind;
+  kind: ProblemType;
   padTokenId: number;
   train: readonly EncodedExample[];
   validation: readonly EncodedExample[];

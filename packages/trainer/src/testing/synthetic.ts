@@ -1,5 +1,6 @@
+import type { ProblemType } from '@bcmb/datasets';
 import { fromPretrained, type PretrainedModel } from '@bcmb/modeling';
-import type { EncodedExample, LabelKind } from '../collate.js';
+import type { EncodedExample } from '../collate.js';
 import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { seededRandom } from '../seed.js';
 import { fixtureModelDir } from './reference.js';
@@ -17,7 +18,7 @@ const CONTENT_IDS = 64;
  */
 export function randomExamples(
   count: number,
-  kind: LabelKind,
+  kind: ProblemType,
   numLabels: number,
   seed: number,
 ): EncodedExample[] {
