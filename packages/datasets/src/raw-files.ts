@@ -1,6 +1,6 @@
-import { comparePythonStrings } from '@bcmb/metrics';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { comparePythonStrings } from '@bcmb/metrics';
 import { MissingRawFileError, type RawFileSource } from './errors.js';
 
 /** Absolute path of `rawDir/name`, or a `MissingRawFileError` saying where the file comes from. */

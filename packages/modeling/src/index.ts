@@ -9,7 +9,6 @@ export {
 } from './backend.js';
 export { BackendError, ModelInputError } from './errors.js';
 export { gemmGflops, secondsPerCall } from './flops.js';
-export { registerGradients } from './register-gradients.js';
 export {
   bceWithLogitsLoss,
   crossEntropyLoss,
@@ -38,5 +37,6 @@ export {
   savePretrained,
   stateDictOf,
 } from './pretrained.js';
+export { registerGradients } from './register-gradients.js';
 export { applyQkvRope, type QkvRope, qkvRopeTables } from './rope.js';
 export { TfjsOps } from './tfjs-ops.js';

@@ -2,12 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CONFIG_FILE,
+  type ConfigProblemType,
   DEFAULT_SAFETENSORS_METADATA,
   defaultId2Label,
   type EncoderConfig,
   familyOf,
   loadWeights,
-  type ConfigProblemType,
   readConfig,
   SAFETENSORS_WEIGHTS_FILE,
   type StateDict,

@@ -1,4 +1,4 @@
-import type { EncoderConfig, ConfigProblemType, Task } from '@bcmb/architectures';
+import type { ConfigProblemType, EncoderConfig, Task } from '@bcmb/architectures';
 import type * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
 import { inferProblemType, sequenceClassificationLoss, tokenCrossEntropyLoss } from './losses.js';

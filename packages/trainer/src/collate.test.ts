@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { IGNORED_LABEL_ID } from '@bcmb/metrics';
+import { describe, expect, it } from 'vitest';
 import { alignWordLabels, microBatches } from './collate.js';
 
 describe('alignWordLabels', () => {

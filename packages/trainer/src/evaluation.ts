@@ -1,5 +1,5 @@
-import type { ProblemType } from '@bcmb/datasets';
 import { createProgress } from '@bcmb/core';
+import type { ProblemType } from '@bcmb/datasets';
 import {
   computeMultiLabelMetrics,
   computeSingleLabelMetrics,

@@ -3,8 +3,8 @@ import { basename, join, resolve } from 'node:path';
 import { familyOf, LOADABLE_WEIGHT_FILES, readConfig, TOKENIZER_DEFINING_FILES } from '@bcmb/architectures';
 import { BcmbError, writeFileAtomic } from '@bcmb/core';
 import { DEFAULT_RAW_ROOT, getTask, loadTask, type ProblemType } from '@bcmb/datasets';
-import { type EncoderModel, type FromPretrainedOptions, fromPretrained, randomModel } from '@bcmb/modeling';
 import { pythonFloatRepr } from '@bcmb/metrics';
+import { type EncoderModel, type FromPretrainedOptions, fromPretrained, randomModel } from '@bcmb/modeling';
 import { loadTokenizer, researchMaxLength } from '@bcmb/tokenizer';
 import { encodeExamples, type RawExample } from './encode.js';
 import { bestMetricFor, taskMetrics } from './evaluation.js';
@@ -86,7 +86,8 @@ export function formatResearchLog(result: {
   evalDurationSeconds: number;
 }): string {
   const lines = ['Test evaluation results:'];
-  for (const [key, value] of Object.entries(result.testResults)) lines.push(`${key}: ${pythonFloatRepr(value)}`);
+  for (const [key, value] of Object.entries(result.testResults))
+    lines.push(`${key}: ${pythonFloatRepr(value)}`);
   lines.push('', `Seed: ${result.seed}`, `Effective batch size: ${result.effectiveBatchSize}`);
   if (result.bestEpoch !== null) lines.push(`Best epoch selected: ${pythonFloatRepr(result.bestEpoch)}`);
   lines.push(

@@ -51,8 +51,8 @@ export {
   modelBaseName,
   researchBaseName,
 } from './finetune.js';
-export { type LossAndGradients, type LossWeighting, lossAndGradients } from './loss-gradients.js';
 export type { LogEntry } from './log.js';
+export { type LossAndGradients, type LossWeighting, lossAndGradients } from './loss-gradients.js';
 export {
   ADAM_BETA1,
   ADAM_BETA2,

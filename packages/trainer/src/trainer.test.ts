@@ -1,7 +1,7 @@
-import type { ProblemType } from '@bcmb/datasets';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ProblemType } from '@bcmb/datasets';
 import { initBackend } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-import type { ProblemType } from '@bcmb/datasets';
 import { createProgress } from '@bcmb/core';
+import type { ProblemType } from '@bcmb/datasets';
 import type { EncoderModel } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -12,17 +12,11 @@ import {
   saveCheckpoint,
   type TrainerState,
 } from './checkpoint.js';
-import {
-  batchIndices,
-  collate,
-  disposeBatch,
-  type EncodedExample,
-  microBatches,
-} from './collate.js';
+import { batchIndices, collate, disposeBatch, type EncodedExample, microBatches } from './collate.js';
 import { TrainingError } from './errors.js';
 import { type ComputeMetrics, evaluateModel } from './evaluation.js';
-import { accumulate, disposeGrads, lossAndGradients } from './loss-gradients.js';
 import { LOGGED_LOSS_DECIMALS, type LogEntry, roundTo } from './log.js';
+import { accumulate, disposeGrads, lossAndGradients } from './loss-gradients.js';
 import { AdamW } from './optim/adamw.js';
 import { clipGradNorm, MAX_GRAD_NORM } from './optim/clip.js';
 import { DEFAULT_WEIGHT_DECAY, weightDecayByParameter } from './optim/param-groups.js';

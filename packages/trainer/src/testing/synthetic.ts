@@ -1,7 +1,7 @@
 import type { ProblemType } from '@bcmb/datasets';
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { fromPretrained, type PretrainedModel } from '@bcmb/modeling';
 import type { EncodedExample } from '../collate.js';
-import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { seededRandom } from '../seed.js';
 import { fixtureModelDir } from './reference.js';
 
