@@ -25,6 +25,14 @@ describe('@bcmb/datasets production dependencies', () => {
     ]);
   });
 
+  it('depends on other bcmb packages only when they have no dependency of their own (besides @bcmb/core)', () => {
+    const bcmb = tree.filter(
+      ([, m]) => m.name.startsWith('@bcmb/') && m.name !== '@bcmb/core' && m.name !== '@bcmb/datasets',
+    );
+    expect(bcmb.map(([, m]) => m.name)).toEqual(['@bcmb/metrics']);
+    expect(bcmb.flatMap(([, m]) => runtimeDependencies(m))).toEqual([]);
+  });
+
   it('pulls in no ML runtime or tokenizer, anywhere in the tree', () => {
     expect(tree.map(([, m]) => m.name).filter((name) => ML_PACKAGE.test(name))).toEqual([]);
   });
