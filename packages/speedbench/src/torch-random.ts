@@ -13,9 +13,10 @@ const FLOAT64_MANTISSA = 2 ** -53;
 const f32 = Math.fround;
 
 /**
- * The random stream of `torch` on CPU, value for value: an MT19937 engine (`@bcmb/datasets`' numpy one;
- * `at::mt19937` seeds it the same way, `init_genrand` with the low 32 bits) with ATen's transformations on top (`randint`, `normal_` in float32). It lets the
- * benchmark draw the research's exact synthetic token ids and lengths without PyTorch.
+ * The random stream of `torch` on CPU, value for value: an MT19937 engine (`@bcmb/datasets`' numpy one, which
+ * `at::mt19937` seeds the same way: `init_genrand` with the seed's low 32 bits) with ATen's transformations on
+ * top (`randint`, `normal_` in float32). It lets the benchmark draw the research's exact synthetic token ids and
+ * lengths without PyTorch.
  *
  * Float32 `normal_` goes through `log`/`cos`/`sin`; ours computes them in float64 and rounds, which can
  * differ from libm/Sleef in the last bit and so, very rarely, move a truncated length by one.
