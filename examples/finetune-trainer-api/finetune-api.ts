@@ -8,7 +8,6 @@ import {
   bestMetricFor,
   demoAssets,
   encodeExamples,
-  labelKindOf,
   type RawExample,
   Trainer,
   taskMetrics,
@@ -25,7 +24,7 @@ export interface RecipeOptions {
 export async function fineTuneDemo(options: RecipeOptions) {
   const demo = demoAssets();
   const task = await loadTask('ChemProt', { rawDir: demo.dataDir, cache: false });
-  const kind = labelKindOf(task.problemType);
+  const kind = task.problemType;
   const tokenizer = await loadTokenizer(demo.modelDir, { addPrefixSpace: true });
   const encode = (examples: RawExample[]) =>
     encodeExamples(tokenizer, examples, {

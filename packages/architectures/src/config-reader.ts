@@ -1,5 +1,5 @@
 import { ModelConfigError, UnsupportedConfigError } from './errors.js';
-import type { ProblemType } from './task.js';
+import type { ConfigProblemType } from './task.js';
 
 /** Activation names of `transformers.activations.ACT2FN` that bcmb implements exactly. */
 export const SUPPORTED_ACTIVATIONS = [
@@ -24,7 +24,7 @@ export interface EncoderConfigBase {
   initializerRange: number;
   id2label: Record<string, string>;
   numLabels: number;
-  problemType: ProblemType | null;
+  problemType: ConfigProblemType | null;
   architectures: string[];
   /** The config.json object as read, written back (with head fields updated) by `savePretrained`. */
   raw: Record<string, unknown>;
@@ -132,17 +132,21 @@ export function defaultId2Label(numLabels: number): Record<string, string> {
   return Object.fromEntries(Array.from({ length: numLabels }, (_, i) => [String(i), `LABEL_${i}`]));
 }
 
-function readProblemType(reader: ConfigReader): ProblemType | null {
+function readProblemType(reader: ConfigReader): ConfigProblemType | null {
   const value = reader.raw['problem_type'];
   if (value === undefined || value === null) return null;
-  const allowed: ProblemType[] = ['regression', 'single_label_classification', 'multi_label_classification'];
-  if (!allowed.includes(value as ProblemType)) {
+  const allowed: ConfigProblemType[] = [
+    'regression',
+    'single_label_classification',
+    'multi_label_classification',
+  ];
+  if (!allowed.includes(value as ConfigProblemType)) {
     throw new UnsupportedConfigError(`config.json "problem_type": ${JSON.stringify(value)} is unknown`, {
       file: reader.source,
       hint: `Use one of ${allowed.join(', ')}`,
     });
   }
-  return value as ProblemType;
+  return value as ConfigProblemType;
 }
 
 export function readBase(reader: ConfigReader): EncoderConfigBase {

@@ -42,5 +42,5 @@ export {
   taskFromArchitectures,
 } from './registry.js';
 export { ropeInvFreq, ropeTables } from './rope.js';
-export { type ProblemType, TASK_CLASS_SUFFIX, type Task, taskFromArchitecture } from './task.js';
+export { type ConfigProblemType, TASK_CLASS_SUFFIX, type Task, taskFromArchitecture } from './task.js';
 export * from './weights/index.js';

@@ -8,8 +8,11 @@ export const TASK_CLASS_SUFFIX: Record<Task, string> = {
   'token-classification': 'ForTokenClassification',
 };
 
-/** Sequence-classification loss choice, as `transformers` names it in `config.problem_type`. */
-export type ProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';
+/**
+ * config.json `problem_type`: the sequence-classification loss choice, with `transformers`' values. Not the
+ * benchmark task's problem type (`@bcmb/datasets`' `ProblemType`: single_label, multi_label, token).
+ */
+export type ConfigProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';
 
 /** The head named by config.json `architectures[0]` (`…ForMaskedLM` → masked-lm), `base` when none matches. */
 export function taskFromArchitecture(architecture: string): Task {

@@ -1,5 +1,5 @@
+import { comparePythonStrings } from '@bcmb/metrics';
 import { UnknownLabelError } from './errors.js';
-import { comparePythonStrings } from './python-text.js';
 
 /** name → id for a label list in id order. */
 export function labelIndex(labelNames: readonly string[]): Map<string, number> {

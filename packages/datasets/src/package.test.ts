@@ -17,8 +17,20 @@ const NATIVE_TOOLING = /^(node-gyp|node-gyp-build|prebuild-install|bindings|node
 describe('@bcmb/datasets production dependencies', () => {
   const tree = [...productionTree(packageDir)];
 
-  it('declares only @bcmb/core and the pure-JS csv-parse', () => {
-    expect(runtimeDependencies(readManifest(packageDir)).sort()).toEqual(['@bcmb/core', 'csv-parse']);
+  it('declares only @bcmb/core, the dependency-free @bcmb/metrics and the pure-JS csv-parse', () => {
+    expect(runtimeDependencies(readManifest(packageDir)).sort()).toEqual([
+      '@bcmb/core',
+      '@bcmb/metrics',
+      'csv-parse',
+    ]);
+  });
+
+  it('depends on other bcmb packages only when they have no dependency of their own (besides @bcmb/core)', () => {
+    const bcmb = tree.filter(
+      ([, m]) => m.name.startsWith('@bcmb/') && m.name !== '@bcmb/core' && m.name !== '@bcmb/datasets',
+    );
+    expect(bcmb.map(([, m]) => m.name)).toEqual(['@bcmb/metrics']);
+    expect(bcmb.flatMap(([, m]) => runtimeDependencies(m))).toEqual([]);
   });
 
   it('pulls in no ML runtime or tokenizer, anywhere in the tree', () => {

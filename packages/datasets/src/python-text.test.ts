@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetFormatError } from './errors.js';
 import {
-  comparePythonStrings,
   matchesWithCodePointOffsets,
   PY_NON_SPACE_RUN,
   PY_WORD_OR_PUNCT,
@@ -60,9 +59,8 @@ describe('Python string semantics', () => {
     expect(matchesWithCodePointOffsets('a\x1db', PY_NON_SPACE_RUN).map((m) => m.text)).toEqual(['a', 'b']);
   });
 
-  it('translates newlines like text-mode open() and sorts like sorted()', () => {
+  it('translates newlines like text-mode open()', () => {
     expect(universalNewlines('a\r\nb\rc\n')).toBe('a\nb\nc\n');
-    expect(['\uff5e', '😀', 'B', 'a'].sort(comparePythonStrings)).toEqual(['B', 'a', '\uff5e', '😀']);
   });
 
   it('reads files like open(encoding="utf-8"): a BOM stays, invalid bytes are a DatasetFormatError', async () => {

@@ -125,16 +125,3 @@ export function codePointLength(text: string, from = 0, to = text.length): numbe
   }
   return count;
 }
-
-/** Python's default string order (by code point), which `sorted()` uses; JS sorts by UTF-16 unit. */
-export function comparePythonStrings(a: string, b: string): number {
-  const left = Array.from(a);
-  const right = Array.from(b);
-  const n = Math.min(left.length, right.length);
-  for (let i = 0; i < n; i++) {
-    const x = left[i]!.codePointAt(0)!;
-    const y = right[i]!.codePointAt(0)!;
-    if (x !== y) return x - y;
-  }
-  return left.length - right.length;
-}

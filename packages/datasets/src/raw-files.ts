@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { comparePythonStrings } from '@bcmb/metrics';
 import { MissingRawFileError, type RawFileSource } from './errors.js';
-import { comparePythonStrings } from './python-text.js';
 
 /** Absolute path of `rawDir/name`, or a `MissingRawFileError` saying where the file comes from. */
 export async function requireRawFile(

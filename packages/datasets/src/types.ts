@@ -1,4 +1,7 @@
-/** The three problem types of the benchmark, as the fine-tuning code branches on them. */
+/**
+ * The three problem types of the benchmark, as the fine-tuning code branches on them (collation, metrics,
+ * head). A model config's `problem_type` is another thing: `@bcmb/architectures`' `ConfigProblemType`.
+ */
 export type ProblemType = 'single_label' | 'multi_label' | 'token';
 
 /** A text with one class id (ChemProt). `id` is the row's identifier in the raw file, when it has one. */

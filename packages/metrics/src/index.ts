@@ -22,6 +22,8 @@ export {
   type PerColumnScores,
   subsetAccuracy,
 } from './multilabel.js';
+export { pythonFloatRepr } from './python-float.js';
+export { comparePythonStrings } from './python-order.js';
 export { DEFAULT_ZERO_DIVISION, type Scores, type SetAverage, type ZeroDivision } from './scores.js';
 export {
   type Entity,

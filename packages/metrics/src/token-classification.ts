@@ -6,7 +6,10 @@ import { seqeval } from './seqeval.js';
 /** Label names by id: a model config's `id2label` (`{"0": "O", ...}`) or an array. */
 export type Id2Label = Readonly<Record<number, string>> | readonly string[];
 
-/** Label id that marks positions to skip (transformers' `ignore_index`; special tokens, sub-words, padding). */
+/**
+ * Label id that marks positions to skip (transformers' `-100`: special tokens, later sub-words, padding): the
+ * losses, the label alignment and the metrics all skip it. bcmb's one definition of it.
+ */
 export const IGNORED_LABEL_ID = -100;
 
 /** What the research code's `compute_metrics_token_classification` returns (seqeval's overall scores). */

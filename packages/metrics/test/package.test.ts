@@ -14,6 +14,8 @@ const entryPoints = [
   'seqeval',
   'computeTokenClassificationMetrics',
   'MetricsInputError',
+  'comparePythonStrings',
+  'pythonFloatRepr',
 ];
 
 /** True when dist is missing or older than some source file. */

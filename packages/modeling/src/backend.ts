@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './errors.js';
-import { registerGradients } from './gradients.js';
+import { registerGradients } from './register-gradients.js';
 import { installWasmSliceKernel } from './wasm-slice.js';
 
 /** Backends in the order `initBackend` prefers them. */

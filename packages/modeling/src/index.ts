@@ -9,11 +9,9 @@ export {
 } from './backend.js';
 export { BackendError, ModelInputError } from './errors.js';
 export { gemmGflops, secondsPerCall } from './flops.js';
-export { registerGradients } from './gradients.js';
 export {
   bceWithLogitsLoss,
   crossEntropyLoss,
-  IGNORE_INDEX,
   inferProblemType,
   mseLoss,
   sequenceClassificationLoss,
@@ -39,5 +37,6 @@ export {
   savePretrained,
   stateDictOf,
 } from './pretrained.js';
+export { registerGradients } from './register-gradients.js';
 export { applyQkvRope, type QkvRope, qkvRopeTables } from './rope.js';
 export { TfjsOps } from './tfjs-ops.js';

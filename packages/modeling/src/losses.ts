@@ -1,8 +1,6 @@
-import type { ProblemType } from '@bcmb/architectures';
+import type { ConfigProblemType } from '@bcmb/architectures';
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import * as tf from '@tensorflow/tfjs-core';
-
-/** Label value skipped by the cross-entropy loss (torch.nn.CrossEntropyLoss ignore_index default). */
-export const IGNORE_INDEX = -100;
 
 /**
  * torch.nn.CrossEntropyLoss (mean reduction, ignore_index -100): logits [N, C], labels [N] int.
@@ -12,8 +10,8 @@ export function crossEntropyLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.S
   return tf.tidy(() => {
     const numClasses = logits.shape[1];
     const ids = tf.cast(labels, 'int32');
-    const valid = tf.cast(tf.notEqual(ids, IGNORE_INDEX), 'float32');
-    const safeIds = tf.where(tf.notEqual(ids, IGNORE_INDEX), ids, tf.zerosLike(ids));
+    const valid = tf.cast(tf.notEqual(ids, IGNORED_LABEL_ID), 'float32');
+    const safeIds = tf.where(tf.notEqual(ids, IGNORED_LABEL_ID), ids, tf.zerosLike(ids));
     const logProbs = tf.logSoftmax(logits);
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(safeIds, numClasses)), 1);
     return tf.div(tf.neg(tf.sum(tf.mul(picked, valid))), tf.sum(valid)) as tf.Scalar;
@@ -41,14 +39,14 @@ export function mseLoss(predictions: tf.Tensor, targets: tf.Tensor): tf.Scalar {
  * The problem type `*ForSequenceClassification` settles on when config.problem_type is unset: regression for one
  * label, single-label for integer labels, multi-label otherwise.
  */
-export function inferProblemType(numLabels: number, labels: tf.Tensor): ProblemType {
+export function inferProblemType(numLabels: number, labels: tf.Tensor): ConfigProblemType {
   if (numLabels === 1) return 'regression';
   return labels.dtype === 'int32' ? 'single_label_classification' : 'multi_label_classification';
 }
 
 /** The sequence-classification loss of `transformers` for a problem type. */
 export function sequenceClassificationLoss(
-  problemType: ProblemType,
+  problemType: ConfigProblemType,
   logits: tf.Tensor2D,
   labels: tf.Tensor,
 ): tf.Scalar {

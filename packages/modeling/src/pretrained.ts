@@ -2,12 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CONFIG_FILE,
+  type ConfigProblemType,
   DEFAULT_SAFETENSORS_METADATA,
   defaultId2Label,
   type EncoderConfig,
   familyOf,
   loadWeights,
-  type ProblemType,
   readConfig,
   SAFETENSORS_WEIGHTS_FILE,
   type StateDict,
@@ -42,7 +42,7 @@ export interface FromPretrainedOptions {
   /** Number of classification labels (named LABEL_i) when the head is new; replaces config.json's. */
   numLabels?: number;
   id2label?: Record<string, string>;
-  problemType?: ProblemType;
+  problemType?: ConfigProblemType;
   /** config.json fields to override before parsing (e.g. `{ classifier_pooling: 'cls' }`). */
   configOverrides?: Record<string, unknown>;
   /** Initialise missing backbone weights instead of failing. */

@@ -1,4 +1,4 @@
-import type { EncoderConfig, ProblemType, Task } from '@bcmb/architectures';
+import type { ConfigProblemType, EncoderConfig, Task } from '@bcmb/architectures';
 import type * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
 import { inferProblemType, sequenceClassificationLoss, tokenCrossEntropyLoss } from './losses.js';
@@ -9,7 +9,7 @@ import { inferProblemType, sequenceClassificationLoss, tokenCrossEntropyLoss } f
  * an unset problem type on first use (as `config.problem_type` is assigned in transformers).
  */
 export class TaskLoss {
-  problemType: ProblemType | null;
+  problemType: ConfigProblemType | null;
 
   constructor(
     readonly task: Task,

@@ -1,3 +1,4 @@
+import { MetricsInputError } from '@bcmb/metrics';
 import { describe, expect, it } from 'vitest';
 import { decodeSequence, decodeTokens, entitiesFromWords, type WordPrediction } from './decode.js';
 
@@ -84,6 +85,10 @@ describe('decodeSequence', () => {
     const prediction = decodeSequence([0, 0.1, -2, 3], { 0: 'w', 1: 'x', 2: 'y', 3: 'z' }, true);
     expect(prediction.labels).toEqual(['x', 'z']);
     expect(prediction.scores['w']).toBe(0.5);
+  });
+
+  it('refuses NaN logits (a broken model) instead of naming label 0', () => {
+    expect(() => decodeSequence([0, Number.NaN], { 0: 'a', 1: 'b' }, false)).toThrow(MetricsInputError);
   });
 
   it('names labels LABEL_i when config.json has no id2label entry', () => {

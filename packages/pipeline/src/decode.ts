@@ -1,3 +1,5 @@
+import { argmax, extractEntities, MULTILABEL_LOGIT_THRESHOLD } from '@bcmb/metrics';
+
 /** What a sequence classifier predicts for one text. */
 export interface SequencePrediction {
   /** The top label (single-label), or the first label whose logit is > 0 (multi-label; `null` when none is). */
@@ -57,13 +59,6 @@ function softmax(logits: ArrayLike<number>, start: number, count: number): Float
   return out.map((p) => p / sum);
 }
 
-/** Index of the first maximum (numpy argmax's tie rule). */
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
-  return best;
-}
-
 export function decodeSequence(
   logits: ArrayLike<number>,
   id2label: Record<string, string>,
@@ -72,7 +67,7 @@ export function decodeSequence(
   const count = logits.length;
   if (multiLabel) {
     const probs = Array.from({ length: count }, (_, c) => 1 / (1 + Math.exp(-(logits[c] as number))));
-    const on = probs.flatMap((_, c) => ((logits[c] as number) > 0 ? [c] : []));
+    const on = probs.flatMap((_, c) => ((logits[c] as number) > MULTILABEL_LOGIT_THRESHOLD ? [c] : []));
     const top = on[0];
     return {
       label: top === undefined ? null : labelOf(id2label, top),
@@ -82,7 +77,7 @@ export function decodeSequence(
     };
   }
   const probs = softmax(logits, 0, count);
-  const top = argmax(probs);
+  const top = argmax(probs, 'sequence probabilities');
   return {
     label: labelOf(id2label, top),
     score: probs[top] as number,
@@ -90,48 +85,32 @@ export function decodeSequence(
   };
 }
 
-/** `B-X` / `I-X` → [prefix, type]; a label without a BIO prefix is its own type. */
-function splitTag(label: string): ['B' | 'I' | 'O' | '', string] {
-  if (label === 'O') return ['O', ''];
-  const match = /^([BI])-(.+)$/.exec(label);
-  return match ? [match[1] as 'B' | 'I', match[2] as string] : ['', label];
+/**
+ * A word label as a seqeval tag: `O`, `B-X` and `I-X` as they are; any other label (no BIO prefix) reads as
+ * `I-label`, so equal neighbours merge into one entity of that type.
+ */
+function asTag(label: string): string {
+  return label === 'O' || /^[BI]-./.test(label) ? label : `I-${label}`;
 }
 
 /**
- * Entities from word labels, as seqeval's default mode reads IOB tags: `B-X` opens an entity, `I-X` continues an
- * open X (or opens one), `O` or a type switch closes it. Labels without a prefix merge with equal neighbours.
+ * Entities from word labels, chunked by `@bcmb/metrics`' seqeval (default mode, the one the research evaluates
+ * with): `B-X` opens an entity, `I-X` continues an open X (or opens one), `O` or a type switch closes it.
+ * Labels without a BIO prefix merge with equal neighbours.
  */
 export function entitiesFromWords(words: readonly WordPrediction[], text: string): EntitySpan[] {
-  const entities: EntitySpan[] = [];
-  let open: { type: string; first: WordPrediction; last: WordPrediction; scores: number[] } | undefined;
-  const close = () => {
-    if (open === undefined) return;
-    const { type, first, last, scores } = open;
-    entities.push({
+  return extractEntities([words.map((word) => asTag(word.label))]).map(({ type, start, end }) => {
+    const first = words[start] as WordPrediction;
+    const last = words[end] as WordPrediction;
+    const scores = words.slice(start, end + 1).map((word) => word.score);
+    return {
       label: type,
       start: first.start,
       end: last.end,
       text: text.slice(first.start, last.end),
       score: scores.reduce((a, b) => a + b, 0) / scores.length,
-    });
-    open = undefined;
-  };
-  for (const word of words) {
-    const [prefix, type] = splitTag(word.label);
-    if (prefix === 'O') {
-      close();
-      continue;
-    }
-    if (open !== undefined && open.type === type && prefix !== 'B') {
-      open.last = word;
-      open.scores.push(word.score);
-      continue;
-    }
-    close();
-    open = { type, first: word, last: word, scores: [word.score] };
-  }
-  close();
-  return entities;
+    };
+  });
 }
 
 /**
@@ -171,7 +150,7 @@ export function decodeTokens(
       return;
     }
     const probs = softmax(logits, t * numLabels, numLabels);
-    const top = argmax(probs);
+    const top = argmax(probs, `token ${t} probabilities`);
     current.word = {
       start,
       end,

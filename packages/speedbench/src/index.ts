@@ -12,16 +12,14 @@ export {
   throughputBestBatchSize,
 } from './batch-search.js';
 export { renderSpeedChart, speedChartSpec } from './chart.js';
-export {
-  type EngineBatch,
-  type EngineFactory,
-  type EngineRegistration,
-  type InferenceEngine,
-  type LoadedModel,
-  registerEngine,
-  registeredEngines,
-  selectEngines,
+export type {
+  EngineBatch,
+  EngineFactory,
+  EngineRegistration,
+  InferenceEngine,
+  LoadedModel,
 } from './engine.js';
+export { registerEngine, registeredEngines, selectEngines } from './engine-registry.js';
 export {
   BatchSizeSearchError,
   BenchmarkRunError,

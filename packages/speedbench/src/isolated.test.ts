@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildJob } from './child-protocol.js';
-import { registerEngine, registeredEngines } from './engine.js';
+import { registerEngine, registeredEngines } from './engine-registry.js';
 import { BenchmarkRunError, ModelLoadError } from './errors.js';
 import { runChild } from './isolated.js';
 import { readModelInfo } from './model-info.js';

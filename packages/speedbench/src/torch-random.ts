@@ -1,6 +1,4 @@
-import { mersenne } from 'pure-rand/generator/mersenne';
-
-type RandomGenerator = ReturnType<typeof mersenne>;
+import { Mt19937 } from '@bcmb/datasets';
 
 /**
  * PyTorch's default CPU generator seed (`c10::default_rng_seed_val`), used by a fresh process that never
@@ -15,36 +13,37 @@ const FLOAT64_MANTISSA = 2 ** -53;
 const f32 = Math.fround;
 
 /**
- * The random stream of `torch` on CPU, value for value: an MT19937 engine (pure-rand's, seeded like
- * `at::mt19937`) with ATen's transformations on top (`randint`, `normal_` in float32). It lets the
- * benchmark draw the research's exact synthetic token ids and lengths without PyTorch.
+ * The random stream of `torch` on CPU, value for value: an MT19937 engine (`@bcmb/datasets`' numpy one, which
+ * `at::mt19937` seeds the same way: `init_genrand` with the seed's low 32 bits) with ATen's transformations on
+ * top (`randint`, `normal_` in float32). It lets the benchmark draw the research's exact synthetic token ids and
+ * lengths without PyTorch.
  *
  * Float32 `normal_` goes through `log`/`cos`/`sin`; ours computes them in float64 and rounds, which can
  * differ from libm/Sleef in the last bit and so, very rarely, move a truncated length by one.
  */
 export class TorchCpuGenerator {
-  private engine: RandomGenerator;
+  private engine: Mt19937;
   /** The cached second Box–Muller sample of the scalar float64 path (`next_double_normal_sample`). */
   private nextDoubleNormal: number | undefined;
 
   constructor(seed: number) {
-    this.engine = mersenne(Number(BigInt(seed) & 0xffffffffn));
+    this.engine = engineFor(seed);
   }
 
   /** `torch.manual_seed(seed)`: a fresh engine and no cached normal sample. */
   manualSeed(seed: number): void {
-    this.engine = mersenne(Number(BigInt(seed) & 0xffffffffn));
+    this.engine = engineFor(seed);
     this.nextDoubleNormal = undefined;
   }
 
   /** One 32-bit draw (`CPUGeneratorImpl::random`). */
   random(): number {
-    return this.engine.next() >>> 0;
+    return this.engine.nextUint32();
   }
 
   /** Advances the stream by `count` 32-bit draws. */
   skip(count: number): void {
-    for (let i = 0; i < count; i++) this.engine.next();
+    for (let i = 0; i < count; i++) this.engine.nextUint32();
   }
 
   /**
@@ -53,7 +52,7 @@ export class TorchCpuGenerator {
    */
   randintInto(out: Int32Array, offset: number, count: number, low: number, high: number): void {
     const range = high - low;
-    for (let i = 0; i < count; i++) out[offset + i] = ((this.engine.next() >>> 0) % range) + low;
+    for (let i = 0; i < count; i++) out[offset + i] = (this.engine.nextUint32() % range) + low;
   }
 
   /** `torch.normal(mean, std, size=(count,))` for a float32 tensor. */
@@ -106,6 +105,11 @@ export class TorchCpuGenerator {
     }
     return data;
   }
+}
+
+/** `at::mt19937(seed)`: the engine keeps only the seed's low 32 bits. */
+function engineFor(seed: number): Mt19937 {
+  return new Mt19937(Number(BigInt(seed) & 0xffffffffn));
 }
 
 function boxMuller16(data: Float32Array, offset: number, mean: number, std: number): void {

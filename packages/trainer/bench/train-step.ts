@@ -90,7 +90,7 @@ function benchModel(name: string): void {
     inputIds: Array.from({ length: LENGTH }, () => 100 + Math.floor(Math.random() * 15900)),
     label: i % 6,
   }));
-  const batch = collate(examples, 0, 'single-label');
+  const batch = collate(examples, 0, 'single_label');
   let backwardHeap: number | undefined;
   // As the Trainer does it: the unclipped gradients are released before the optimizer step.
   const step = () => {

@@ -1,17 +1,18 @@
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { describe, expect, it } from 'vitest';
-import { alignWordLabels, IGNORE_LABEL, microBatches } from './collate.js';
+import { alignWordLabels, microBatches } from './collate.js';
 
 describe('alignWordLabels', () => {
   it('labels the first sub-token of each word and gives -100 to later sub-tokens and special tokens', () => {
     // [CLS] pat ##ient had fe ##ver [SEP] for words [patient, had, fever] tagged [1, 0, 2]
     expect(alignWordLabels([null, 0, 0, 1, 2, 2, null], [1, 0, 2])).toEqual([
-      IGNORE_LABEL,
+      IGNORED_LABEL_ID,
       1,
-      IGNORE_LABEL,
+      IGNORED_LABEL_ID,
       0,
       2,
-      IGNORE_LABEL,
-      IGNORE_LABEL,
+      IGNORED_LABEL_ID,
+      IGNORED_LABEL_ID,
     ]);
   });
 });
@@ -19,7 +20,7 @@ describe('alignWordLabels', () => {
 describe('microBatches', () => {
   it('weighs sequence slices by their share of the examples', () => {
     const examples = [1, 2, 3, 4, 5].map((label) => ({ inputIds: [1, 2], label }));
-    expect(microBatches(examples, 2, 'single-label').map((s) => [s.examples.length, s.share])).toEqual([
+    expect(microBatches(examples, 2, 'single_label').map((s) => [s.examples.length, s.share])).toEqual([
       [2, 0.4],
       [2, 0.4],
       [1, 0.2],

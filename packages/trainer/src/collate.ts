@@ -1,9 +1,6 @@
+import type { ProblemType } from '@bcmb/datasets';
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import * as tf from '@tensorflow/tfjs-core';
-
-/** Label id the losses and metrics skip (transformers' `-100`: special tokens, later sub-words, padding). */
-export const IGNORE_LABEL = -100;
-/** The three label shapes of the five tasks. */
-export type LabelKind = 'single-label' | 'multi-label' | 'token';
 
 /** One tokenized example. `label` is a class id, a multi-hot row, or one id per token (-100 where ignored). */
 export interface EncodedExample {
@@ -32,7 +29,7 @@ export function alignWordLabels(
 ): number[] {
   let previous: number | null = null;
   return wordIds.map((wordId) => {
-    const label = wordId === null || wordId === previous ? IGNORE_LABEL : wordLabels[wordId]!;
+    const label = wordId === null || wordId === previous ? IGNORED_LABEL_ID : wordLabels[wordId]!;
     previous = wordId;
     return label;
   });
@@ -42,14 +39,14 @@ export function alignWordLabels(
  * Dynamic padding to the longest example, right side, like `DataCollatorWithPadding` (labels stacked) and
  * `DataCollatorForTokenClassification` (token labels padded with -100).
  */
-export function collate(examples: readonly EncodedExample[], padTokenId: number, kind: LabelKind): Batch {
+export function collate(examples: readonly EncodedExample[], padTokenId: number, kind: ProblemType): Batch {
   const length = Math.max(...examples.map((e) => e.inputIds.length));
   const size = examples.length * length;
   const ids = new Int32Array(size).fill(padTokenId);
   const mask = new Int32Array(size);
   const withTypes = examples.some((e) => e.tokenTypeIds !== undefined);
   const types = new Int32Array(size);
-  const tokenLabels = kind === 'token' ? new Int32Array(size).fill(IGNORE_LABEL) : null;
+  const tokenLabels = kind === 'token' ? new Int32Array(size).fill(IGNORED_LABEL_ID) : null;
   let tokens = 0;
   examples.forEach((example, b) => {
     const offset = b * length;
@@ -71,19 +68,19 @@ export function collate(examples: readonly EncodedExample[], padTokenId: number,
 
 function collateLabels(
   examples: readonly EncodedExample[],
-  kind: LabelKind,
+  kind: ProblemType,
   tokenLabels: Int32Array | null,
   shape: [number, number],
 ): tf.Tensor {
   switch (kind) {
     case 'token':
       return tf.tensor2d(tokenLabels!, shape, 'int32');
-    case 'single-label':
+    case 'single_label':
       return tf.tensor1d(
         examples.map((e) => e.label as number),
         'int32',
       );
-    case 'multi-label':
+    case 'multi_label':
       return tf.tensor2d(
         examples.map((e) => e.label as number[]),
         undefined,
@@ -112,8 +109,8 @@ export interface MicroBatch {
   share: number;
 }
 
-function lossTerms(example: EncodedExample, kind: LabelKind): number {
-  return kind === 'token' ? (example.label as number[]).filter((l) => l !== IGNORE_LABEL).length : 1;
+function lossTerms(example: EncodedExample, kind: ProblemType): number {
+  return kind === 'token' ? (example.label as number[]).filter((l) => l !== IGNORED_LABEL_ID).length : 1;
 }
 
 /**
@@ -124,7 +121,7 @@ function lossTerms(example: EncodedExample, kind: LabelKind): number {
 export function microBatches(
   examples: readonly EncodedExample[],
   size: number,
-  kind: LabelKind,
+  kind: ProblemType,
 ): MicroBatch[] {
   const total = examples.reduce((sum, e) => sum + lossTerms(e, kind), 0);
   const slices: MicroBatch[] = [];

@@ -1,19 +1,10 @@
 import type { Tokenizer } from '@bcmb/tokenizer';
-import { alignWordLabels, type EncodedExample, type LabelKind } from './collate.js';
+import { alignWordLabels, type EncodedExample } from './collate.js';
 
 /** A task example as `@bcmb/datasets` gives it: a text with a class id or multi-hot row, or tagged words. */
 export type RawExample =
   | { text: string; labels: number | number[] }
   | { tokens: string[]; nerTags: number[] };
-
-/** The label kind of a `@bcmb/datasets` problem type. */
-export function labelKindOf(problemType: 'single_label' | 'multi_label' | 'token'): LabelKind {
-  return problemType === 'single_label'
-    ? 'single-label'
-    : problemType === 'multi_label'
-      ? 'multi-label'
-      : 'token';
-}
 
 export interface EncodeOptions {
   /** Truncation length including special tokens (the research code's `max_length`). */

@@ -1,4 +1,5 @@
 import { createProgress } from '@bcmb/core';
+import type { ProblemType } from '@bcmb/datasets';
 import {
   computeMultiLabelMetrics,
   computeSingleLabelMetrics,
@@ -6,7 +7,7 @@ import {
 } from '@bcmb/metrics';
 import type { EncoderModel } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchIndices, collate, disposeBatch, type EncodedExample, type LabelKind } from './collate.js';
+import { batchIndices, collate, disposeBatch, type EncodedExample } from './collate.js';
 import type { LogEntry } from './log.js';
 import { roundTo } from './log.js';
 
@@ -20,7 +21,7 @@ export interface EvalPrediction {
 export type ComputeMetrics = (prediction: EvalPrediction) => Record<string, number>;
 
 /** `metric_for_best_model` of the research code: weighted F1 for sequence tasks, seqeval F1 for token tasks. */
-export function bestMetricFor(kind: LabelKind): 'weighted_f1' | 'f1' {
+export function bestMetricFor(kind: ProblemType): 'weighted_f1' | 'f1' {
   return kind === 'token' ? 'f1' : 'weighted_f1';
 }
 
@@ -31,12 +32,12 @@ function rows(flat: Float32Array, width: number): Float32Array[] {
 }
 
 /** The research code's compute_metrics for each task kind, key order included. */
-export function taskMetrics(kind: LabelKind, labelNames: readonly string[]): ComputeMetrics {
+export function taskMetrics(kind: ProblemType, labelNames: readonly string[]): ComputeMetrics {
   return ({ logits, labels, numLabels }) => {
     switch (kind) {
-      case 'single-label':
+      case 'single_label':
         return { ...computeSingleLabelMetrics(logits, labels as number[]) };
-      case 'multi-label':
+      case 'multi_label':
         return { ...computeMultiLabelMetrics(logits, labels as number[][]) };
       case 'token':
         return {
@@ -52,7 +53,7 @@ export function taskMetrics(kind: LabelKind, labelNames: readonly string[]): Com
 
 export interface EvaluateOptions {
   batchSize: number;
-  kind: LabelKind;
+  kind: ProblemType;
   padTokenId: number;
   computeMetrics: ComputeMetrics;
   /** Key prefix, `eval` as in `Trainer.evaluate`. */

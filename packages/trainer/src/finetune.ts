@@ -2,13 +2,13 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { familyOf, LOADABLE_WEIGHT_FILES, readConfig, TOKENIZER_DEFINING_FILES } from '@bcmb/architectures';
 import { BcmbError, writeFileAtomic } from '@bcmb/core';
-import { DEFAULT_RAW_ROOT, getTask, loadTask } from '@bcmb/datasets';
+import { DEFAULT_RAW_ROOT, getTask, loadTask, type ProblemType } from '@bcmb/datasets';
+import { pythonFloatRepr } from '@bcmb/metrics';
 import { type EncoderModel, type FromPretrainedOptions, fromPretrained, randomModel } from '@bcmb/modeling';
 import { loadTokenizer, researchMaxLength } from '@bcmb/tokenizer';
-import { encodeExamples, labelKindOf, type RawExample } from './encode.js';
+import { encodeExamples, type RawExample } from './encode.js';
 import { bestMetricFor, taskMetrics } from './evaluation.js';
 import type { LogEntry } from './log.js';
-import { pythonFloat } from './python-format.js';
 import { seededRandom, withMathRandomAsync } from './seed.js';
 import { DEFAULT_TRAINING_ARGUMENTS, Trainer } from './trainer.js';
 
@@ -68,7 +68,7 @@ export function researchBaseName(run: {
   seed: number;
   effectiveBatchSize: number;
 }): string {
-  return `lr=${pythonFloat(run.lr)}_wd=${pythonFloat(run.wd)}_epochs=${run.epochs}_seed=${run.seed}_effective_batch_size=${run.effectiveBatchSize}`;
+  return `lr=${pythonFloatRepr(run.lr)}_wd=${pythonFloatRepr(run.wd)}_epochs=${run.epochs}_seed=${run.seed}_effective_batch_size=${run.effectiveBatchSize}`;
 }
 
 /** main.py's `args.model.split("/")[-1]` (trailing slashes of a local path ignored). */
@@ -86,9 +86,10 @@ export function formatResearchLog(result: {
   evalDurationSeconds: number;
 }): string {
   const lines = ['Test evaluation results:'];
-  for (const [key, value] of Object.entries(result.testResults)) lines.push(`${key}: ${pythonFloat(value)}`);
+  for (const [key, value] of Object.entries(result.testResults))
+    lines.push(`${key}: ${pythonFloatRepr(value)}`);
   lines.push('', `Seed: ${result.seed}`, `Effective batch size: ${result.effectiveBatchSize}`);
-  if (result.bestEpoch !== null) lines.push(`Best epoch selected: ${pythonFloat(result.bestEpoch)}`);
+  if (result.bestEpoch !== null) lines.push(`Best epoch selected: ${pythonFloatRepr(result.bestEpoch)}`);
   lines.push(
     `Training duration (seconds): ${result.trainDurationSeconds.toFixed(2)}`,
     `Evaluation duration (seconds): ${result.evalDurationSeconds.toFixed(2)}`,
@@ -156,7 +157,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     rawDir,
     processedDir: join(root, 'data', 'processed', adapter.dirName),
   });
-  const kind = labelKindOf(task.problemType);
+  const kind = task.problemType;
   const tokenizer = await loadTokenizer(options.modelDir, { addPrefixSpace: true, warn: log });
   const config = await readConfig(options.modelDir);
   const encode = (examples: RawExample[]) =>
@@ -210,7 +211,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const testResults = await trainer.evaluate(splits.test);
     const evalDurationSeconds = (performance.now() - evalStart) / 1000;
     log(`Evaluation took ${evalDurationSeconds.toFixed(2)} seconds.`);
-    if (output.bestEpoch !== null) log(`Best epoch: ${pythonFloat(output.bestEpoch)}`);
+    if (output.bestEpoch !== null) log(`Best epoch: ${pythonFloatRepr(output.bestEpoch)}`);
 
     const outputBase = join(root, 'outputs', adapter.name, modelName, baseName);
     const summary = {
@@ -262,7 +263,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
 /** The task model with its head initialised from the run's seed (transformers draws it under set_seed). */
 async function loadModel(
   options: FinetuneOptions,
-  kind: ReturnType<typeof labelKindOf>,
+  kind: ProblemType,
   labelNames: string[],
   seed: number,
 ): Promise<EncoderModel> {
@@ -272,7 +273,7 @@ async function loadModel(
     ...(kind === 'token'
       ? {}
       : {
-          problemType: kind === 'multi-label' ? 'multi_label_classification' : 'single_label_classification',
+          problemType: kind === 'multi_label' ? 'multi_label_classification' : 'single_label_classification',
         }),
     onWarning: () => {},
   };

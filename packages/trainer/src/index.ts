@@ -28,13 +28,11 @@ export {
   collate,
   disposeBatch,
   type EncodedExample,
-  IGNORE_LABEL,
-  type LabelKind,
   type MicroBatch,
   microBatches,
 } from './collate.js';
 export { DEMO_HYPERPARAMETERS, type DemoAssets, demoAssets } from './demo.js';
-export { type EncodeOptions, encodeExamples, labelKindOf, type RawExample } from './encode.js';
+export { type EncodeOptions, encodeExamples, type RawExample } from './encode.js';
 export { CheckpointError, TrainingError } from './errors.js';
 export {
   bestMetricFor,
@@ -53,8 +51,8 @@ export {
   modelBaseName,
   researchBaseName,
 } from './finetune.js';
-export { type LossAndGradients, type LossWeighting, lossAndGradients } from './gradients.js';
 export type { LogEntry } from './log.js';
+export { type LossAndGradients, type LossWeighting, lossAndGradients } from './loss-gradients.js';
 export {
   headlineMetric,
   type ModelTaskCell,
@@ -78,7 +76,6 @@ export {
   isLayerNormParameter,
   weightDecayByParameter,
 } from './optim/param-groups.js';
-export { pythonFloat } from './python-format.js';
 export { linearScheduleLr, updatesPerEpoch, warmupSteps } from './schedule.js';
 export { type Random, seededRandom, shuffledIndices, withMathRandom, withMathRandomAsync } from './seed.js';
 export {

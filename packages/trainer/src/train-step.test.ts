@@ -2,7 +2,7 @@ import { type BackendName, fromPretrained, initBackend } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { Batch } from './collate.js';
-import { lossAndGradients } from './gradients.js';
+import { lossAndGradients } from './loss-gradients.js';
 import { AdamW } from './optim/adamw.js';
 import { clipGradNorm } from './optim/clip.js';
 import { weightDecayByParameter } from './optim/param-groups.js';

@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ProblemType } from '@bcmb/datasets';
 import { initBackend } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabelKind } from './collate.js';
 import { bestMetricFor, taskMetrics } from './evaluation.js';
 import { randomExamples, tinyModel } from './testing/synthetic.js';
 import { Trainer, type TrainingArguments } from './trainer.js';
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 interface RunOptions {
-  kind: LabelKind;
+  kind: ProblemType;
   args: Partial<TrainingArguments>;
   count?: number;
   outputDir?: string;
@@ -69,7 +69,7 @@ const lossCurve = (history: readonly Record<string, number>[]) =>
 describe('Trainer', () => {
   it('overfits 32 random sequence-classification examples to ≥ 0.95 training accuracy', async () => {
     const { onTrain } = await run({
-      kind: 'single-label',
+      kind: 'single_label',
       args: { learningRate: 5e-3, epochs: 20, batchSize: 16, weightDecay: 0 },
     });
     expect(onTrain['train_eval_accuracy']).toBeGreaterThanOrEqual(0.95);
@@ -85,9 +85,9 @@ describe('Trainer', () => {
 
   it('gives an identical loss curve for the same seed (dropout on) and a different one for another seed', async () => {
     const args = { learningRate: 1e-3, epochs: 2, batchSize: 4, loggingSteps: 1, accumulationSteps: 2 };
-    const a = await run({ kind: 'single-label', count: 16, args: { ...args, seed: 7 } });
-    const b = await run({ kind: 'single-label', count: 16, args: { ...args, seed: 7 } });
-    const c = await run({ kind: 'single-label', count: 16, args: { ...args, seed: 8 } });
+    const a = await run({ kind: 'single_label', count: 16, args: { ...args, seed: 7 } });
+    const b = await run({ kind: 'single_label', count: 16, args: { ...args, seed: 7 } });
+    const c = await run({ kind: 'single_label', count: 16, args: { ...args, seed: 8 } });
     expect(lossCurve(a.output.logHistory).length).toBe(4);
     expect(lossCurve(b.output.logHistory)).toEqual(lossCurve(a.output.logHistory));
     expect(lossCurve(c.output.logHistory)).not.toEqual(lossCurve(a.output.logHistory));
@@ -112,7 +112,7 @@ describe('Trainer', () => {
   it('leaves no tensors behind after training and evaluation', async () => {
     const before = tf.memory().numTensors;
     await run({
-      kind: 'single-label',
+      kind: 'single_label',
       count: 8,
       args: { epochs: 1, batchSize: 4 },
       outputDir: join(outputRoot, 'leak'),

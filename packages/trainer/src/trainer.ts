@@ -1,4 +1,5 @@
 import { createProgress } from '@bcmb/core';
+import type { ProblemType } from '@bcmb/datasets';
 import type { EncoderModel } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -11,18 +12,11 @@ import {
   saveCheckpoint,
   type TrainerState,
 } from './checkpoint.js';
-import {
-  batchIndices,
-  collate,
-  disposeBatch,
-  type EncodedExample,
-  type LabelKind,
-  microBatches,
-} from './collate.js';
+import { batchIndices, collate, disposeBatch, type EncodedExample, microBatches } from './collate.js';
 import { TrainingError } from './errors.js';
 import { type ComputeMetrics, evaluateModel } from './evaluation.js';
-import { accumulate, disposeGrads, lossAndGradients } from './gradients.js';
 import { LOGGED_LOSS_DECIMALS, type LogEntry, roundTo } from './log.js';
+import { accumulate, disposeGrads, lossAndGradients } from './loss-gradients.js';
 import { AdamW } from './optim/adamw.js';
 import { clipGradNorm, MAX_GRAD_NORM } from './optim/clip.js';
 import { DEFAULT_WEIGHT_DECAY, weightDecayByParameter } from './optim/param-groups.js';
@@ -70,7 +64,7 @@ export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
 export interface TrainerOptions {
   model: EncoderModel;
   args?: Partial<TrainingArguments>;
-  kind: LabelKind;
+  kind: ProblemType;
   padTokenId: number;
   train: readonly EncodedExample[];
   validation: readonly EncodedExample[];

@@ -16,7 +16,8 @@ const MAX_LEGACY_SEED = 0xffffffff;
  * drawing with `genrand_int32`.
  */
 export class Mt19937 implements BitGenerator {
-  readonly #key = new Uint32Array(STATE_LENGTH);
+  // Int32 words: V8 keeps them small integers, where Uint32 words above 2**31 would be boxed doubles.
+  readonly #key = new Int32Array(STATE_LENGTH);
   #pos: number;
 
   constructor(seed: number) {
@@ -72,18 +73,14 @@ export class Mt19937 implements BitGenerator {
 
   /** A copy of the 624-word key (numpy's `get_state()[1]`). */
   get key(): Uint32Array {
-    return this.#key.slice();
+    return new Uint32Array(this.#key.buffer.slice(0));
   }
 
   #twist(): void {
     const key = this.#key;
-    const mixed = (upper: number, lower: number, far: number): number => {
-      const y = (upper & UPPER_MASK) | (lower & LOWER_MASK);
-      return (far ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0)) >>> 0;
-    };
-    for (let i = 0; i < STATE_LENGTH - 1; i++) {
-      key[i] = mixed(key[i]!, key[i + 1]!, key[(i + SHIFT_M) % STATE_LENGTH]!);
-    }
+    let i = 0;
+    for (; i < STATE_LENGTH - SHIFT_M; i++) key[i] = mixed(key[i]!, key[i + 1]!, key[i + SHIFT_M]!);
+    for (; i < STATE_LENGTH - 1; i++) key[i] = mixed(key[i]!, key[i + 1]!, key[i + SHIFT_M - STATE_LENGTH]!);
     key[STATE_LENGTH - 1] = mixed(key[STATE_LENGTH - 1]!, key[0]!, key[SHIFT_M - 1]!);
     this.#pos = 0;
   }
@@ -104,4 +101,11 @@ export class Mt19937 implements BitGenerator {
     const high = this.nextUint32();
     return (BigInt(high) << 32n) | BigInt(this.nextUint32());
   }
+}
+
+/** One step of the twist: the upper bit of `upper`, the lower 31 of `lower`, folded into `far`. */
+function mixed(upper: number, lower: number, far: number): number {
+  const y = (upper & UPPER_MASK) | (lower & LOWER_MASK);
+  // `-(y & 1) & MATRIX_A` is `y & 1 ? MATRIX_A : 0` without a branch (the low bit is random: unpredictable).
+  return far ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { pythonFloatRepr } from './python-float.js';
 import { SplitError } from './split-error.js';
 import { hfTrainTestSplit, sklearnTrainTestSplit } from './train-test-split.js';
 
@@ -36,24 +35,5 @@ describe('size validation shared by datasets and scikit-learn', () => {
   it('refuses a row count that is not a non-negative integer', () => {
     expect(() => hfTrainTestSplit(-1, 0.2, 42)).toThrow(SplitError);
     expect(() => sklearnTrainTestSplit(2.5, 0.2, 42)).toThrow(SplitError);
-  });
-});
-
-describe('pythonFloatRepr', () => {
-  it.each([
-    [0.3, '0.3'],
-    [0.125, '0.125'],
-    [1, '1.0'],
-    [-2, '-2.0'],
-    [1.5, '1.5'],
-    [0.0001, '0.0001'],
-    [0.00005, '5e-05'],
-    [1.25e-7, '1.25e-07'],
-    [1e16, '1e+16'],
-    [123456789012345.6, '123456789012345.6'],
-    [Number.NaN, 'nan'],
-    [Number.POSITIVE_INFINITY, 'inf'],
-  ])('prints %d as Python repr does (%s)', (value, expected) => {
-    expect(pythonFloatRepr(value)).toBe(expected);
   });
 });

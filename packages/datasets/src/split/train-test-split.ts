@@ -1,8 +1,8 @@
+import { pythonFloatRepr } from '@bcmb/metrics';
 import type { BitGenerator } from './bit-generator.js';
 import { Mt19937 } from './mt19937.js';
 import { Pcg64 } from './pcg64.js';
 import { permutation } from './permutation.js';
-import { pythonFloatRepr } from './python-float.js';
 import { SplitError } from './split-error.js';
 
 /** Row positions of a two-way split, each list in the order its rows appear. */

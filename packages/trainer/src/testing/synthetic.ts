@@ -1,6 +1,7 @@
+import type { ProblemType } from '@bcmb/datasets';
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { fromPretrained, type PretrainedModel } from '@bcmb/modeling';
-import type { EncodedExample, LabelKind } from '../collate.js';
-import { IGNORE_LABEL } from '../collate.js';
+import type { EncodedExample } from '../collate.js';
 import { seededRandom } from '../seed.js';
 import { fixtureModelDir } from './reference.js';
 
@@ -17,7 +18,7 @@ const CONTENT_IDS = 64;
  */
 export function randomExamples(
   count: number,
-  kind: LabelKind,
+  kind: ProblemType,
   numLabels: number,
   seed: number,
 ): EncodedExample[] {
@@ -28,7 +29,7 @@ export function randomExamples(
     const inputIds = [CLS, ...content, SEP];
     const label =
       kind === 'token'
-        ? [IGNORE_LABEL, ...content.map((id) => id % numLabels), IGNORE_LABEL]
+        ? [IGNORED_LABEL_ID, ...content.map((id) => id % numLabels), IGNORED_LABEL_ID]
         : int(numLabels);
     return { inputIds, label };
   });

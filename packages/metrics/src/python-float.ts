@@ -3,9 +3,9 @@ const MIN_FIXED_EXPONENT = -4;
 const MAX_FIXED_EXPONENT = 16;
 
 /**
- * `repr(x)` of a Python float (`0.3`, `1.0`, `5e-05`), so messages quote a size exactly as
- * the reference library prints it. JavaScript and Python both print the shortest digits
- * that round-trip; only the layout differs.
+ * `repr(x)` of a Python float (`0.3`, `1.0`, `5e-05`; what `f"{x}"` prints), so messages, run names and
+ * logs quote a number exactly as the research code does. JavaScript and Python both print the shortest
+ * digits that round-trip; only the layout differs.
  */
 export function pythonFloatRepr(x: number): string {
   if (Number.isNaN(x)) return 'nan';

@@ -1,8 +1,9 @@
+import type { ProblemType } from '@bcmb/datasets';
 import { fromPretrained, initBackend } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collate, disposeBatch, type LabelKind, microBatches } from './collate.js';
-import { accumulate, disposeGrads, lossAndGradients } from './gradients.js';
+import { collate, disposeBatch, microBatches } from './collate.js';
+import { accumulate, disposeGrads, lossAndGradients } from './loss-gradients.js';
 import { fixtureModelDir } from './testing/reference.js';
 import { randomExamples } from './testing/synthetic.js';
 
@@ -13,9 +14,9 @@ beforeAll(async () => {
 });
 
 describe.each([
-  ['single-label', 'tiny-bert-seqcls', 3],
+  ['single_label', 'tiny-bert-seqcls', 3],
   ['token', 'tiny-bert-tokcls', 7],
-] as [LabelKind, string, number][])('%s micro-batches', (kind, checkpoint, numLabels) => {
+] as [ProblemType, string, number][])('%s micro-batches', (kind, checkpoint, numLabels) => {
   it('add up to the loss and gradients of the whole batch', async () => {
     const model = await fromPretrained(fixtureModelDir(checkpoint), {
       configOverrides: NO_DROPOUT,
