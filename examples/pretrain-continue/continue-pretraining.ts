@@ -20,7 +20,6 @@ import {
   bestMetricFor,
   demoAssets,
   encodeExamples,
-  labelKindOf,
   type RawExample,
   Trainer,
   taskMetrics,
@@ -137,7 +136,7 @@ save_folder: ${join(options.workDir, 'checkpoints')}/{run_name}
   // 3. Fine-tune the continued-pretrained checkpoint on the demo ChemProt sample.
   const checkpoint = run.finalCheckpoint as string;
   const task = await loadTask('ChemProt', { rawDir: demo.dataDir, cache: false });
-  const kind = labelKindOf(task.problemType);
+  const kind = task.problemType;
   const bert = await loadTokenizer(checkpoint);
   const encode = (examples: RawExample[]) =>
     encodeExamples(bert, examples, { maxLength: 64, withTokenTypes: true });

@@ -21,9 +21,9 @@ export {
   saveOnnx,
   TOKEN_TYPE_IDS,
 } from './export.js';
+export { ortGemmGflops } from './gemm-probe.js';
 export { type ModelProto, MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } from './graph.js';
 export { type OnnxGraphInputs, OnnxOps, type OnnxOpsOptions, type OnnxValue } from './onnx-ops.js';
-export { ortGemmGflops } from './gemm-probe.js';
 export { type QuantizedMatrix, quantizePerChannel } from './quantize.js';
 export {
   type Device,

@@ -36,8 +36,9 @@ async function trainingLoss(
     inputs[spec.name] = new ort.Tensor('float32', tensor.data, spec.shape);
   }
   // Dropout off, as in the eval-mode references: every mask all ones.
-  const [batch, length] = feeds['attention_mask']?.shape as [number, number];
-  const tokens = (feeds['attention_mask']?.data as number[]).filter((m) => m === 1).length;
+  const attention = feeds['attention_mask'] as { data: number[]; shape: number[] };
+  const [batch, length] = attention.shape as [number, number];
+  const tokens = attention.data.filter((m) => m === 1).length;
   for (const mask of graph.dropoutMasks) {
     const shape =
       mask.kind === 'rows'

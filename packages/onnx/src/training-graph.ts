@@ -2,10 +2,11 @@ import {
   type EncoderConfig,
   familyOf,
   type ParameterSpec,
-  type ProblemType,
+  type ConfigProblemType,
   type StateDict,
   type Task,
 } from '@bcmb/architectures';
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { OnnxExportError } from './errors.js';
 import { ATTENTION_MASK, INPUT_IDS, TOKEN_TYPE_IDS } from './export.js';
 import { GraphBuilder } from './graph.js';
@@ -17,8 +18,6 @@ import { type ParameterValues, RandomValues, StateDictValues } from './weights.j
 export const LABELS = 'labels';
 /** Graph output of the mean loss (a scalar). */
 export const LOSS = 'loss';
-/** Label id the losses skip (torch.nn.CrossEntropyLoss ignore_index). */
-const IGNORE_INDEX = -100;
 
 export interface TrainingGraph {
   graph: GraphBuilder;
@@ -35,7 +34,7 @@ export interface TrainingGraph {
 
 export interface TrainingGraphOptions {
   /** Sequence classification's loss; required for that task. */
-  problemType?: ProblemType;
+  problemType?: ConfigProblemType;
   /** Dropout masks fed as inputs (default) or drawn in the graph (see `OnnxOpsOptions.dropoutMasks`). */
   dropoutMasks?: 'inputs' | 'graph';
 }
@@ -144,7 +143,7 @@ export function buildTrainingGraph(
  * -Σ log_softmax(x)[label] · valid / Σ valid.
  */
 function crossEntropy(g: GraphBuilder, logits: string, labels: string): string {
-  const valid = g.one('Not', [g.one('Equal', [labels, g.constInt64([IGNORE_INDEX], true)])]);
+  const valid = g.one('Not', [g.one('Equal', [labels, g.constInt64([IGNORED_LABEL_ID], true)])]);
   const safe = g.one('Where', [valid, labels, g.constInt64([0], true)]);
   const logProbs = g.one('LogSoftmax', [logits], { axis: -1 });
   const picked = g.one('GatherElements', [logProbs, g.one('Unsqueeze', [safe, g.constInt64([1])])], {

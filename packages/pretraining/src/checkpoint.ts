@@ -1,7 +1,7 @@
 import { copyFile, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { replaceDirAtomic, writeFileAtomic } from '@bcmb/core';
 import { readSafetensors, type StateDict, writeSafetensors } from '@bcmb/architectures';
+import { replaceDirAtomic, writeFileAtomic } from '@bcmb/core';
 import type { EngineOptimizerState, PretrainEngine } from './engine.js';
 import { PretrainRunError } from './errors.js';
 import type { Timestamp } from './time.js';

@@ -31,7 +31,7 @@ export type {
   TrainStepResult,
 } from './engine.js';
 export { PretrainConfigError, PretrainDataError, PretrainRunError } from './errors.js';
-export { hfCollatorMlmMasking, IGNORE_INDEX, type MaskedBatch, packerMlmMasking } from './masking.js';
+export { hfCollatorMlmMasking, type MaskedBatch, packerMlmMasking } from './masking.js';
 export { NumpyGenerator } from './numpy-random.js';
 export { type GreedyBestFitOptions, GreedyBestFitPacker, type PackedBatch } from './packer.js';
 export {

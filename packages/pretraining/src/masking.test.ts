@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { describe, expect, it } from 'vitest';
-import { hfCollatorMlmMasking, IGNORE_INDEX, packerMlmMasking } from './masking.js';
+import { hfCollatorMlmMasking, packerMlmMasking } from './masking.js';
 import { NumpyGenerator } from './numpy-random.js';
 
 const masking = (name: string) =>
@@ -49,7 +50,7 @@ function shares(original: Int32Array, inputIds: Int32Array, labels: Int32Array):
     const special = id === CLS || id === SEP || id === PAD;
     if (id !== PAD) nonPad++;
     if (!special) nonSpecial++;
-    if (labels[i] === IGNORE_INDEX) continue;
+    if (labels[i] === IGNORED_LABEL_ID) continue;
     if (labels[i] !== id) wrongLabels++;
     labelled++;
     if (!special) labelledNonSpecial++;
@@ -110,7 +111,8 @@ describe('packerMlmMasking', () => {
       let padChanged = 0;
       let maxId = 0;
       for (let i = 0; i < original.length; i++) {
-        if ((original[i] === CLS || original[i] === SEP) && labels[i] !== IGNORE_INDEX) specialsLabelled++;
+        if ((original[i] === CLS || original[i] === SEP) && labels[i] !== IGNORED_LABEL_ID)
+          specialsLabelled++;
         if (original[i] === PAD && inputIds[i] !== PAD) padChanged++;
         maxId = Math.max(maxId, inputIds[i] as number);
       }

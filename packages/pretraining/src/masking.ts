@@ -1,7 +1,5 @@
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import type { NumpyGenerator } from './numpy-random.js';
-
-/** Label value the loss ignores (torch CrossEntropyLoss ignore_index). */
-export const IGNORE_INDEX = -100;
 
 export interface MaskedBatch {
   inputIds: Int32Array;
@@ -32,7 +30,7 @@ export function packerMlmMasking(
   for (let i = 0; i < n; i++) {
     const id = ids[i] as number;
     const ui = u[i] as number;
-    labels[i] = ui < maskProbability && id !== padTokenId ? id : IGNORE_INDEX;
+    labels[i] = ui < maskProbability && id !== padTokenId ? id : IGNORED_LABEL_ID;
     const masked = ui < maskBelow ? maskTokenId : id;
     inputIds[i] = masked;
     if (masked > max) max = masked;
@@ -60,7 +58,7 @@ export function hfCollatorMlmMasking(
   rng: NumpyGenerator,
 ): MaskedBatch {
   const n = ids.length;
-  const labels = new Int32Array(n).fill(IGNORE_INDEX);
+  const labels = new Int32Array(n).fill(IGNORED_LABEL_ID);
   const inputIds = Int32Array.from(ids);
   const masked = rng.random(n);
   const replaced = rng.random(n);

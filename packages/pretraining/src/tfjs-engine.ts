@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { type EncoderModel, fromPretrained, randomModel, savePretrained } from '@bcmb/modeling';
 import { collate, type EncodedExample, lossAndGradients } from '@bcmb/trainer';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,7 +13,6 @@ import type {
   TrainStepResult,
 } from './engine.js';
 import { PretrainRunError } from './errors.js';
-import { IGNORE_INDEX } from './masking.js';
 import { StableAdamW, stableAdamWDecayGroups } from './stable-adamw.js';
 
 export interface TfjsEngineOptions {
@@ -84,7 +84,7 @@ export async function createTfjsEngine(options: TfjsEngineOptions): Promise<Pret
     configFields: config,
 
     async trainStep(batch: MlmBatch, lr: number): Promise<TrainStepResult> {
-      const rows = batch.rows.filter((row) => row.some((s) => s.labels.some((l) => l !== IGNORE_INDEX)));
+      const rows = batch.rows.filter((row) => row.some((s) => s.labels.some((l) => l !== IGNORED_LABEL_ID)));
       const sums = new Map<string, Float32Array>();
       let loss = 0;
       for (const row of rows) {
@@ -119,7 +119,7 @@ export async function createTfjsEngine(options: TfjsEngineOptions): Promise<Pret
       const result: EvalResult = { lossSum: 0, labelled: 0, correct: 0 };
       for (let start = 0; start < sequences.length; start += evalBatchSize) {
         const slice = sequences.slice(start, start + evalBatchSize);
-        const labelled = slice.reduce((n, s) => n + s.labels.filter((l) => l !== IGNORE_INDEX).length, 0);
+        const labelled = slice.reduce((n, s) => n + s.labels.filter((l) => l !== IGNORED_LABEL_ID).length, 0);
         if (labelled === 0) continue;
         const padded = collate(toExamples(slice), pad, 'token');
         const { loss, predictions, labels } = tf.tidy(() => {
@@ -133,7 +133,7 @@ export async function createTfjsEngine(options: TfjsEngineOptions): Promise<Pret
         const predicted = predictions.dataSync();
         const gold = labels.dataSync();
         for (let i = 0; i < gold.length; i++)
-          if (gold[i] !== IGNORE_INDEX && predicted[i] === gold[i]) result.correct++;
+          if (gold[i] !== IGNORED_LABEL_ID && predicted[i] === gold[i]) result.correct++;
         result.lossSum += (loss.dataSync()[0] as number) * labelled;
         result.labelled += labelled;
         loss.dispose();

@@ -1,6 +1,5 @@
 import { getTask, listTasks } from '@bcmb/datasets';
 import type { AggregateRow, MetricStats } from './aggregate.js';
-import { labelKindOf } from './encode.js';
 import { bestMetricFor } from './evaluation.js';
 
 /** One cell of the paper-style table: a model's headline score on a task over seeds. */
@@ -20,8 +19,7 @@ export interface ModelTaskCell {
  * for sequence tasks and seqeval F1 for token tasks. Tasks bcmb does not know fall back to what their logs hold.
  */
 export function headlineMetric(dataset: string, available: readonly string[] = []): string {
-  if (listTasks().includes(dataset))
-    return `eval_${bestMetricFor(labelKindOf(getTask(dataset).problemType))}`;
+  if (listTasks().includes(dataset)) return `eval_${bestMetricFor(getTask(dataset).problemType)}`;
   return ['eval_f1', 'eval_weighted_f1', 'eval_accuracy'].find((m) => available.includes(m)) ?? 'eval_f1';
 }
 
