@@ -336,6 +336,15 @@ describe('GELU and Erf (float32 only on ORT CPU)', () => {
 });
 
 describe('gradients()', () => {
+  it('gives a parameter the loss does not depend on a zero gradient of its shape', async () => {
+    const { analytic } = await checkGradients((g) => {
+      const x = param(g, 'x', [2, 3]);
+      const unused = param(g, 'unused', [4]);
+      return { loss: weightedSum(g, g.one('Tanh', [x.name]), [2, 3]), params: [x, unused] };
+    });
+    expect(Array.from(analytic.get('unused') ?? [])).toEqual([0, 0, 0, 0]);
+  });
+
   it('refuses an operator without a rule, naming it', async () => {
     const { GraphBuilder } = await import('../graph.js');
     const g = new GraphBuilder();

@@ -295,6 +295,17 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
     await resumed.release();
   });
 
+  it('names a batch input that is missing, and the inputs it expects', async () => {
+    const session = await TrainingSession.create(buildEncoderClassifier(SHAPE, initialParameters(SHAPE)), {
+      threads: 1,
+    });
+    const { labels: _labels, ...withoutLabels } = feeds(BATCH, SHAPE);
+    await expect(session.step(withoutLabels, 1e-2)).rejects.toThrow(
+      /no input "labels".*input_ids, attention_mask, labels/,
+    );
+    await session.release();
+  });
+
   it('names what is missing when the CUDA provider cannot load', async () => {
     const require = createRequire(import.meta.url);
     const binding = dirname(require.resolve('onnxruntime-node/package.json'));
