@@ -77,8 +77,8 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
   it('has gradients (float32 ORT) that match float64 finite differences of a plain-JS forward', async () => {
     const ort = await loadOnnxRuntime();
     const params = initialParameters(SHAPE);
-    for (const fusedGelu of [false, true]) {
-      const model = buildEncoderClassifier(SHAPE, params, { fusedGelu, fusedScores: fusedGelu });
+    for (const gelu of ['unit', 'contrib', 'composed'] as const) {
+      const model = buildEncoderClassifier(SHAPE, params, { gelu, fusedScores: gelu === 'contrib' });
       const grads = gradients(
         model.graph,
         model.loss,
@@ -115,7 +115,7 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
     const params = initialParameters(SHAPE);
     const lr = 5e-3;
     const wd = 0.01;
-    const session = await TrainingSession.create(buildEncoderClassifier(SHAPE, params, { fusedGelu: true }), {
+    const session = await TrainingSession.create(buildEncoderClassifier(SHAPE, params), {
       weightDecay: wd,
       threads: 1,
     });
