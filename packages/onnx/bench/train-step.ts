@@ -5,7 +5,7 @@
  * probe) and the model's FLOP rate as a fraction of it.
  *
  * Env: BENCH_LAYERS (12) BENCH_BATCH (16) BENCH_SEQ (128) BENCH_STEPS (3, after 1 warm-up) BENCH_THREADS (cores)
- *      BENCH_OPT (all|extended|basic|disabled) BENCH_FUSED_GELU (1) BENCH_FUSED_SCORES (1) BENCH_VOCAB (28996)
+ *      BENCH_OPT (all|extended|basic|disabled) BENCH_GELU (unit|contrib|composed) BENCH_FUSED_SCORES (1) BENCH_VOCAB (28996)
  *      BENCH_SPIN (0) BENCH_ACCUM (1) BENCH_ARENA (1) BENCH_INPLACE (1)
  *      BENCH_PROFILE (unset; a path prefix writes ORT's per-node profile)
  */
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   const params = encoderParameters(shape, random);
   const paramCount = params.reduce((a, p) => a + p.data.length, 0);
   const model = buildEncoderClassifier(shape, params, {
-    fusedGelu: process.env.BENCH_FUSED_GELU !== '0',
+    gelu: (process.env.BENCH_GELU ?? 'contrib') as 'unit' | 'contrib' | 'composed',
     fusedScores: process.env.BENCH_FUSED_SCORES !== '0',
   });
   const built = performance.now();
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   );
   const tokens = shape.batch * shape.seq;
   const ids = new BigInt64Array(tokens);
-  for (let i = 0; i < tokens; i++) ids[i] = BigInt(100 + ((i * 7919) % 16000));
+  for (let i = 0; i < tokens; i++) ids[i] = BigInt((100 + ((i * 7919) % 16000)) % shape.vocab);
   const batch = {
     input_ids: { data: ids, dims: [shape.batch, shape.seq] },
     attention_mask: { data: new Float32Array(tokens).fill(1), dims: [shape.batch, shape.seq] },
@@ -162,6 +162,7 @@ async function main(): Promise<void> {
       threads,
       optimization: level,
       arena: process.env.BENCH_ARENA !== '0',
+      gelu: process.env.BENCH_GELU ?? 'contrib',
       secondsPerStepMedian: +median.toFixed(3),
       secondsPerStepMean: +mean.toFixed(3),
       cpuSecondsPerStep: +(cpu.reduce((a, b) => a + b, 0) / cpu.length).toFixed(3),

@@ -321,6 +321,19 @@ describe('GELU and Erf (float32 only on ORT CPU)', () => {
     expect(analytic.get('x')?.every(Number.isFinite)).toBe(true);
   });
 
+  it('the gelu() unit is differentiated as one closed-form rule, matching finite differences', async () => {
+    const { gelu } = await import('./units.js');
+    const { maxError } = await checkGradients(
+      (g) => {
+        const x = param(g, 'x', [3, 4], 'float32', 2);
+        const y = gelu(g, g.one('Mul', [x.name, x.name]));
+        return { loss: weightedSum(g, g.one('Add', [y, x.name]), [3, 4], 'float32'), params: [x] };
+      },
+      { h: 1e-2 },
+    );
+    expect(maxError).toBeLessThan(3e-3);
+  });
+
   it('BiasGelu gives the bias the summed input gradient', async () => {
     const { maxError } = await checkGradients(
       (g) => {
@@ -336,6 +349,15 @@ describe('GELU and Erf (float32 only on ORT CPU)', () => {
 });
 
 describe('gradients()', () => {
+  it('gives a parameter the loss does not depend on a zero gradient of its shape', async () => {
+    const { analytic } = await checkGradients((g) => {
+      const x = param(g, 'x', [2, 3]);
+      const unused = param(g, 'unused', [4]);
+      return { loss: weightedSum(g, g.one('Tanh', [x.name]), [2, 3]), params: [x, unused] };
+    });
+    expect(Array.from(analytic.get('unused') ?? [])).toEqual([0, 0, 0, 0]);
+  });
+
   it('refuses an operator without a rule, naming it', async () => {
     const { GraphBuilder } = await import('../graph.js');
     const g = new GraphBuilder();

@@ -1,8 +1,9 @@
 import type { GraphBuilder } from '../graph.js';
 import { Emitter } from './context.js';
 import { AutodiffError } from './errors.js';
-import { ruleFor } from './rules.js';
+import { geluBackward, ruleFor } from './rules.js';
 import { isFloat, ShapeTable } from './shapes.js';
+import { fusedUnitOf } from './units.js';
 
 export interface GradientOptions {
   /**
@@ -78,6 +79,17 @@ export function gradients(
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i];
     if (node === undefined || !node.outputs.some((o) => contributions.has(o))) continue;
+    const unit = fusedUnitOf(g, node.outputs[0] as string);
+    if (unit !== undefined) {
+      // A fused unit: its closed-form backward goes straight to its input; its inner nodes get no gradient.
+      const dy = gradOf(node.outputs[0] as string);
+      if (dy === undefined || !needed.has(unit.input)) continue;
+      const dx = geluBackward(e, unit.input, dy);
+      const list = contributions.get(unit.input);
+      if (list === undefined) contributions.set(unit.input, [dx]);
+      else list.push(dx);
+      continue;
+    }
     const needs = node.inputs.map((inp) => inp !== '' && needed.has(inp));
     if (!needs.some(Boolean)) continue;
     const dy = node.outputs.map((o) => gradOf(o));

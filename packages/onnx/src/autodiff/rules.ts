@@ -56,7 +56,7 @@ const unary =
   (e, node, dy) => [derivative(e, node, first(dy, node))];
 
 /** GELU(x) = x·Φ(x); GELU'(x) = Φ(x) + x·φ(x), with Φ(x) = (1 + erf(x/√2))/2, φ(x) = exp(-x²/2)/√(2π). */
-function geluBackward(e: Emitter, x: string, dy: string): string {
+export function geluBackward(e: Emitter, x: string, dy: string): string {
   // 2·GELU'(x) = 1 + erf(t) + 2/√π · t · exp(−t²) with t = x/√2; nine passes over x.
   const type = e.meta(x).type;
   const t = e.scale(x, SQRT1_2);

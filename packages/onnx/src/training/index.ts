@@ -2,6 +2,7 @@ export { AutodiffError } from '../autodiff/errors.js';
 export { type GradientOptions, gradients } from '../autodiff/gradients.js';
 export { DIFFERENTIABLE_OPERATORS, type GradientRule } from '../autodiff/rules.js';
 export { ShapeTable, type ValueMeta } from '../autodiff/shapes.js';
+export { type FusedUnit, gelu } from '../autodiff/units.js';
 export { OnnxInputError, OnnxRuntimeMissingError } from '../errors.js';
 export {
   type Dim,

@@ -77,8 +77,8 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
   it('has gradients (float32 ORT) that match float64 finite differences of a plain-JS forward', async () => {
     const ort = await loadOnnxRuntime();
     const params = initialParameters(SHAPE);
-    for (const fusedGelu of [false, true]) {
-      const model = buildEncoderClassifier(SHAPE, params, { fusedGelu, fusedScores: fusedGelu });
+    for (const gelu of ['unit', 'contrib', 'composed'] as const) {
+      const model = buildEncoderClassifier(SHAPE, params, { gelu, fusedScores: gelu === 'contrib' });
       const grads = gradients(
         model.graph,
         model.loss,
@@ -115,7 +115,7 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
     const params = initialParameters(SHAPE);
     const lr = 5e-3;
     const wd = 0.01;
-    const session = await TrainingSession.create(buildEncoderClassifier(SHAPE, params, { fusedGelu: true }), {
+    const session = await TrainingSession.create(buildEncoderClassifier(SHAPE, params), {
       weightDecay: wd,
       threads: 1,
     });
@@ -293,6 +293,17 @@ describe('the post-norm encoder classifier on the ONNX training engine', () => {
     expect(saved.parameters.get('classifier.weight')).not.toEqual(first.parameter('classifier.weight'));
     await first.release();
     await resumed.release();
+  });
+
+  it('names a batch input that is missing, and the inputs it expects', async () => {
+    const session = await TrainingSession.create(buildEncoderClassifier(SHAPE, initialParameters(SHAPE)), {
+      threads: 1,
+    });
+    const { labels: _labels, ...withoutLabels } = feeds(BATCH, SHAPE);
+    await expect(session.step(withoutLabels, 1e-2)).rejects.toThrow(
+      /no input "labels".*input_ids, attention_mask, labels/,
+    );
+    await session.release();
   });
 
   it('names what is missing when the CUDA provider cannot load', async () => {

@@ -224,6 +224,11 @@ export class TrainingSession {
     readonly device: 'cpu' | 'cuda',
   ) {}
 
+  /**
+   * Differentiates `model.loss`, appends the optimizer, compiles the session(s) and copies the initial parameter
+   * values in. The model's GraphBuilder is extended in place (backward nodes, moment inputs, outputs): build a
+   * fresh one per session. Every graph input that is not a parameter is a batch input of `step`.
+   */
   static async create(model: TrainingModel, options: TrainingSessionOptions = {}): Promise<TrainingSession> {
     const ort = await loadOnnxRuntime();
     const config: AdamWConfig = {
