@@ -66,7 +66,7 @@ async function trainingLoss(
   }
   const out = await session.run(inputs);
   await session.release();
-  return (out[LOSS]?.data as Float32Array)[0] as number;
+  return (out[LOSS] as { data: Float32Array }).data[0] as number;
 }
 
 const ids = (t: RefTensor) => ({ data: t.data, shape: t.shape, type: 'int64' as const });

@@ -1,8 +1,8 @@
 import {
+  type ConfigProblemType,
   type EncoderConfig,
   familyOf,
   type ParameterSpec,
-  type ConfigProblemType,
   type StateDict,
   type Task,
 } from '@bcmb/architectures';
