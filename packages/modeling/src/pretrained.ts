@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@bcmb/core';
+import { parseJsonText, writeFileAtomic } from '@bcmb/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultId2Label, type EncoderConfig, type ProblemType, parseConfig } from './config.js';
 import { ModelConfigError, WeightMismatchError } from './errors.js';
@@ -64,11 +64,16 @@ export async function readConfig(
       hint: 'Point to a model folder',
     });
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ModelConfigError('config.json is not valid JSON', { file: path, cause: error });
+  const raw = parseJsonText(
+    text,
+    (what, options) => new ModelConfigError(`config.json is ${what}`, options),
+    {
+      file: path,
+      hint: 'Fix the file, or download the model again',
+    },
+  );
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ModelConfigError('config.json does not hold a JSON object', { file: path });
   }
   return parseConfig({ ...(raw as Record<string, unknown>), ...overrides }, path);
 }
