@@ -9,8 +9,10 @@ export {
   type RunRecord,
 } from './aggregate.js';
 export {
+  CHECKPOINT_FILES,
   CHECKPOINT_PREFIX,
   checkpointName,
+  isCompleteCheckpoint,
   latestCheckpoint,
   listCheckpoints,
   loadModelWeights,
