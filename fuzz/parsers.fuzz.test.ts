@@ -7,7 +7,7 @@ import { TARGETS } from './targets.js';
  * `BcmbError`, never an untyped error or an exception escaping to the process, each case within 5 s.
  * CI runs a few cases per parser; `BCMB_FUZZ_RUNS=10000 pnpm fuzz` runs the long campaign.
  */
-const RUNS = fuzzRuns(60);
+const RUNS = fuzzRuns(40);
 const results: FuzzCounts[] = [];
 
 afterAll(() => {
