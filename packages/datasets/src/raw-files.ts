@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MissingRawFileError, type RawFileSource } from './errors.js';
+import { DatasetFormatError, MissingRawFileError, type RawFileSource } from './errors.js';
 import { comparePythonStrings } from './python-text.js';
 
 /** Absolute path of `rawDir/name`, or a `MissingRawFileError` saying where the file comes from. */
@@ -11,11 +11,19 @@ export async function requireRawFile(
   source: RawFileSource,
 ): Promise<string> {
   const path = resolve(rawDir, name);
-  const found = await stat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  if (!found) throw new MissingRawFileError(task, path, source);
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) throw new MissingRawFileError(task, path, source);
+  if (!info.isFile()) {
+    const kind = info.isDirectory()
+      ? 'a directory'
+      : info.isFIFO()
+        ? 'a named pipe (FIFO)'
+        : 'not a regular file';
+    throw new DatasetFormatError(`${task} raw file ${path} is ${kind}`, {
+      file: path,
+      hint: `Put the ${name} file itself there (bcmb reads raw files from disk, not from pipes or folders)`,
+    });
+  }
   return path;
 }
 
