@@ -28,6 +28,17 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
+describe('bcmb --version', () => {
+  it('prints the version of @bcmb/cli (issue 17 item 14)', async () => {
+    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    for (const flag of ['--version', '-V']) {
+      const run = bcmb(flag);
+      expect(run.code).toBe(0);
+      expect(run.stdout.trim()).toBe(manifest.version);
+    }
+  });
+});
+
 describe('bcmb --help', () => {
   it('lists the speed command, and speed --help lists its options', () => {
     const root = bcmb('--help');
