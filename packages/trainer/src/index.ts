@@ -47,12 +47,14 @@ export {
   taskMetrics,
 } from './evaluation.js';
 export {
+  checkFinetuneInputs,
   FinetuneInputError,
   type FinetuneOptions,
   type FinetuneResult,
   finetune,
   formatResearchLog,
   modelBaseName,
+  pythonLogLine,
   researchBaseName,
 } from './finetune.js';
 export { type LossAndGradients, type LossWeighting, lossAndGradients } from './gradients.js';
