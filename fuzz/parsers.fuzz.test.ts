@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CASE_TIME_LIMIT_MS, type FuzzCounts, formatCounts, fuzzRuns, fuzzTarget } from './harness.js';
 import { TARGETS } from './targets.js';
@@ -20,6 +21,9 @@ describe('fuzzed input files end in a load or a BcmbError', () => {
     async (_name, target) => {
       const counts = await fuzzTarget(target, RUNS);
       results.push(counts);
+      // Long runs: each parser's row as soon as it is done, so an interrupted campaign keeps its counts.
+      const report = process.env['BCMB_FUZZ_REPORT'];
+      if (report) appendFileSync(report, `${formatCounts([counts]).split('\n')[2]}\n`);
       expect(counts.untypedExamples).toEqual([]);
       expect(counts.untyped).toBe(0);
       expect(counts.escaped).toBe(0);
