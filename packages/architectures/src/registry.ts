@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseJsonText } from '@bcmb/core';
 import { ConfigReader, readBase } from './config-reader.js';
 import { ModelConfigError, UnsupportedConfigError } from './errors.js';
 import { type BertConfig, bert } from './families/bert.js';
@@ -31,7 +32,8 @@ const SUPPORTED = FAMILIES.map((family) => family.modelType).join(' and ');
  */
 function resolveModelType(raw: Record<string, unknown>, source: string): string {
   if (typeof raw['model_type'] === 'string') return raw['model_type'];
-  const architecture = Array.isArray(raw['architectures']) ? String(raw['architectures'][0] ?? '') : '';
+  const first: unknown = Array.isArray(raw['architectures']) ? raw['architectures'][0] : undefined;
+  const architecture = typeof first === 'string' ? first : '';
   // Longest class prefix first: ModernBert… is not Bert….
   const byLength = [...FAMILIES].sort((a, b) => b.classPrefix.length - a.classPrefix.length);
   const byClass = byLength.find((family) => architecture.startsWith(family.classPrefix));
@@ -68,12 +70,6 @@ export function parseConfig(raw: unknown, source = CONFIG_FILE): EncoderConfig {
   return family.parseConfig(reader, readBase(reader)) as EncoderConfig;
 }
 
-/** Line and column (1-based) of a character offset in a text. */
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: (before[before.length - 1]?.length ?? 0) + 1 };
-}
-
 /** Reads and parses `<dir>/config.json`, with optional overrides applied first. */
 export async function readConfig(
   dir: string,
@@ -90,16 +86,12 @@ export async function readConfig(
       hint: 'Point to a model folder',
     });
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    const position = /position (\d+)/.exec(String((error as Error).message));
-    const where = position ? lineAndColumn(text, Number(position[1])) : undefined;
-    throw new ModelConfigError(
-      `config.json is not valid JSON${where ? ` (line ${where.line}, column ${where.column})` : ''}`,
-      { file: path, line: where?.line, cause: error, hint: 'Fix the JSON syntax or re-download the file' },
-    );
+  const raw = parseJsonText(text, (what, options) => new ModelConfigError(`config.json is ${what}`, options), {
+    file: path,
+    hint: 'Fix the file, or download the model again',
+  });
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ModelConfigError('config.json does not hold a JSON object', { file: path });
   }
   return parseConfig({ ...(raw as Record<string, unknown>), ...overrides }, path);
 }

@@ -1,5 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { isBcmbError } from '@bcmb/core';
 import { Command, CommanderError } from 'commander';
+
+/** This package's version, read from its package.json (one level above both src/ and dist/). */
+export function cliVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** The `bcmb` root command; each subcommand module adds itself with `program.addCommand(...)`. */
 export function createProgram(commands: readonly Command[]): Command {
@@ -7,6 +18,7 @@ export function createProgram(commands: readonly Command[]): Command {
     .description(
       'BioClinical ModernBERT and Bio_ClinicalBERT in TypeScript: fine-tune, evaluate, measure speed.',
     )
+    .version(cliVersion(), '-V, --version', 'print the bcmb version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const command of commands) program.addCommand(command.exitOverride());

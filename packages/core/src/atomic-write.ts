@@ -1,10 +1,61 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A sibling temp path, so the final rename stays on one file system. */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** The names `tempPathFor` gives: `.<name>.<pid>.<8 hex>.tmp`. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporaries that a killed writer left in `dir` (files and folders named by `tempPathFor` whose
+ * process is gone), and returns their paths. Temporaries of live processes are left alone, so two runs sharing a
+ * folder do not remove each other's work in progress.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [] as string[];
+    throw error;
+  });
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (match === null || isAlive(Number(match[1]))) continue;
+    const path = join(dir, name);
+    await rm(path, { recursive: true, force: true });
+    removed.push(path);
+  }
+  return removed;
+}
+
+/**
+ * Removes a directory so that a kill midway leaves either the whole directory or a temporary that
+ * `removeStaleTemporaries` cleans up, never a half-deleted directory under its real name.
+ */
+export async function removeDirAtomic(dir: string): Promise<void> {
+  const temp = tempPathFor(dir);
+  const moved = await rename(dir, temp).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+  if (moved) await rm(temp, { recursive: true, force: true });
 }
 
 /**

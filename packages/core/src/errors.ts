@@ -1,7 +1,8 @@
-/** Where in an input a problem was found. `line` is 1-based. */
+/** Where in an input a problem was found. `line` and `column` are 1-based. */
 export interface SourceLocation {
   file?: string;
   line?: number;
+  column?: number;
 }
 
 export interface BcmbErrorOptions extends SourceLocation {
@@ -17,6 +18,7 @@ export interface BcmbErrorOptions extends SourceLocation {
 export class BcmbError extends Error {
   readonly file: string | undefined;
   readonly line: number | undefined;
+  readonly column: number | undefined;
   readonly hint: string | undefined;
 
   constructor(what: string, options: BcmbErrorOptions = {}) {
@@ -24,12 +26,14 @@ export class BcmbError extends Error {
     this.name = new.target.name;
     this.file = options.file;
     this.line = options.line;
+    this.column = options.column;
     this.hint = options.hint;
   }
 }
 
-function formatMessage(what: string, { file, line, hint }: BcmbErrorOptions): string {
-  const where = file === undefined ? '' : ` (${file}${line === undefined ? '' : `:${line}`})`;
+function formatMessage(what: string, { file, line, column, hint }: BcmbErrorOptions): string {
+  const position = line === undefined ? '' : `:${line}${column === undefined ? '' : `:${column}`}`;
+  const where = file === undefined ? '' : ` (${file}${position})`;
   return `${what}${where}${hint === undefined ? '' : `. ${hint}`}`;
 }
 

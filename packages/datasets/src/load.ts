@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { removeStaleTemporaries } from '@bcmb/core';
 import { fingerprintRawFiles, readProcessedSplits, writeProcessedSplits } from './cache.js';
 import { type BuiltinTaskExamples, type BuiltinTaskName, getTask } from './registry.js';
 import type { AdapterLoadOptions, DatasetSplits, ProblemType, TaskAdapter, TaskExample } from './types.js';
@@ -55,6 +56,8 @@ export async function loadTask(
     adapterVersion: adapter.version,
     fingerprint: await fingerprintRawFiles(await adapter.inputFiles(rawDir), rawDir),
   };
+  // A kill during an earlier cache write leaves a temporary folder beside processedDir.
+  await removeStaleTemporaries(dirname(processedDir));
   const cached = await readProcessedSplits(processedDir, key);
   if (cached !== undefined) return { ...cached, ...meta, fromCache: true };
   const splits = await adapter.load(rawDir, adapterOptions);

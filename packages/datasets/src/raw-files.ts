@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { comparePythonStrings } from '@bcmb/metrics';
-import { MissingRawFileError, type RawFileSource } from './errors.js';
+import { DatasetFormatError, MissingRawFileError, type RawFileSource } from './errors.js';
 
 /** Absolute path of `rawDir/name`, or a `MissingRawFileError` saying where the file comes from. */
 export async function requireRawFile(
@@ -11,11 +11,19 @@ export async function requireRawFile(
   source: RawFileSource,
 ): Promise<string> {
   const path = resolve(rawDir, name);
-  const found = await stat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  if (!found) throw new MissingRawFileError(task, path, source);
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) throw new MissingRawFileError(task, path, source);
+  if (!info.isFile()) {
+    const kind = info.isDirectory()
+      ? 'a directory'
+      : info.isFIFO()
+        ? 'a named pipe (FIFO)'
+        : 'not a regular file';
+    throw new DatasetFormatError(`${task} raw file ${path} is ${kind}`, {
+      file: path,
+      hint: `Put the ${name} file itself there (bcmb reads raw files from disk, not from pipes or folders)`,
+    });
+  }
   return path;
 }
 

@@ -14,6 +14,18 @@ export const MAX_TRANSFER_ATTEMPTS = 5;
 /** Silence after which a transfer counts as cut (huggingface_hub constants.DEFAULT_DOWNLOAD_TIMEOUT = 10 s). */
 export const DOWNLOAD_IDLE_TIMEOUT_MS = 10_000;
 
+/**
+ * A transfer that delivers fewer bytes than this within the download timeout is stalled (a server dripping one byte
+ * every few seconds never falls silent): it is cut and resumed with a Range request, like a silent one.
+ */
+export const STALL_MIN_BYTES = 16 * 1024;
+
+/** The download timeout: `HF_HUB_DOWNLOAD_TIMEOUT` seconds (as huggingface_hub reads it), else 10 s. */
+export function downloadTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env['HF_HUB_DOWNLOAD_TIMEOUT']);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DOWNLOAD_IDLE_TIMEOUT_MS;
+}
+
 export interface DownloadProgress {
   file: string;
   downloaded: number;
@@ -32,10 +44,15 @@ export interface BlobDownload {
   size: number | undefined;
   hubFetch: HubFetch;
   onProgress?: (progress: DownloadProgress) => void;
+  /** Window in which at least `STALL_MIN_BYTES` must arrive (default `downloadTimeoutMs()`). */
+  timeoutMs?: number;
 }
 
-/** Raised inside a transfer when the response body stops early; the caller resumes. */
+/** Raised inside a transfer when the response body stops early or stalls; the caller resumes. */
 class TransferCut extends Error {}
+
+/** The server sends more bytes than it announced: nothing of the transfer is kept. */
+class OversizedBody extends HubProtocolError {}
 
 /**
  * Downloads into `blobs/<etag>.incomplete`, resuming whatever an earlier run left there with an HTTP Range request,
@@ -70,6 +87,10 @@ export async function downloadBlob(download: BlobDownload): Promise<void> {
         await transfer.run();
         break;
       } catch (error) {
+        if (error instanceof OversizedBody) {
+          await rm(incomplete, { force: true });
+          throw error;
+        }
         if (
           !(error instanceof TransferCut || error instanceof HubNetworkError) ||
           attempt >= MAX_TRANSFER_ATTEMPTS
@@ -136,29 +157,52 @@ class Transfer {
   }
 
   async run(): Promise<void> {
-    const idle = new AbortController();
-    let timer = setTimeout(() => idle.abort(), DOWNLOAD_IDLE_TIMEOUT_MS);
+    const timeoutMs = this.download.timeoutMs ?? downloadTimeoutMs();
+    const stalled = new AbortController();
+    // Armed for one window; re-armed only once STALL_MIN_BYTES more have arrived, so a trickle times out too.
+    let windowStart = this.offset;
+    let timer = setTimeout(() => stalled.abort(), timeoutMs);
     const headers =
       this.offset > 0 ? { ...this.download.headers, Range: `bytes=${this.offset}-` } : this.download.headers;
     try {
-      const response = await this.download.hubFetch(this.download.url, { headers, signal: idle.signal });
+      const response = await this.download.hubFetch(this.download.url, { headers, signal: stalled.signal });
       if (!(await this.acceptStart(response))) {
         throw new TransferCut('the server could not resume; starting over');
       }
       const body = response.body;
       if (body === null) throw new HubProtocolError(`${this.download.url} sent no body`);
+      const limit = this.download.size ?? announcedLength(response, this.offset);
       const chunks = body[Symbol.asyncIterator]();
       for (;;) {
         let next: IteratorResult<Uint8Array>;
         try {
           next = await chunks.next();
         } catch (cause) {
+          if (stalled.signal.aborted) {
+            throw new TransferCut(
+              `less than ${STALL_MIN_BYTES} bytes arrived in ${timeoutMs / 1000} s (HF_HUB_DOWNLOAD_TIMEOUT)`,
+              { cause },
+            );
+          }
           throw new TransferCut(describeCause(cause), { cause });
         }
         if (next.done) break;
-        clearTimeout(timer);
-        timer = setTimeout(() => idle.abort(), DOWNLOAD_IDLE_TIMEOUT_MS);
+        if (limit !== undefined && this.offset + next.value.length > limit) {
+          await chunks.return?.().catch(() => undefined);
+          throw new OversizedBody(
+            `${this.download.file}: the server sent more than the ${limit} bytes it announced`,
+            {
+              file: this.path,
+              hint: 'The download was stopped and discarded; the server or a proxy is misbehaving. Run again later',
+            },
+          );
+        }
         await this.append(next.value);
+        if (this.offset - windowStart >= STALL_MIN_BYTES) {
+          windowStart = this.offset;
+          clearTimeout(timer);
+          timer = setTimeout(() => stalled.abort(), timeoutMs);
+        }
       }
     } finally {
       clearTimeout(timer);
@@ -191,6 +235,14 @@ class Transfer {
     this.offset += chunk.length;
     this.report(this.offset);
   }
+}
+
+/** The full size a response announces (Content-Range total, else offset + Content-Length), if any. */
+function announcedLength(response: Response, offset: number): number | undefined {
+  const total = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1];
+  if (total !== undefined) return Number(total);
+  const length = response.headers.get('content-length');
+  return length === null || !/^\d+$/.test(length) ? undefined : offset + Number(length);
 }
 
 function diskError(error: unknown, path: string): unknown {

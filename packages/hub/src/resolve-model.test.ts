@@ -13,6 +13,7 @@ import {
   HubDiskFullError,
   HubNetworkError,
   HubNotFoundError,
+  HubProtocolError,
   resolveModel,
 } from './index.js';
 
@@ -499,5 +500,55 @@ describe('concurrent resolves', () => {
         modernbert['model.safetensors'] as Buffer,
       ),
     ).toBe(true);
+  });
+});
+
+describe('issue 17 item 7: misbehaving servers are stopped, not waited on', () => {
+  const weights = modernbert['model.safetensors'] as Buffer;
+  const digest = sha256(weights);
+  const blobs = () => join(repoFolder(MODERNBERT), 'blobs');
+
+  it.each([
+    ['sends 9 MB more than the size it announced', { kind: 'overlong' as const, extra: 9_000_000 }],
+    ['sends an endless body', { kind: 'endless' as const }],
+  ])('stops with HubProtocolError when the server %s, keeping nothing', async (_label, how) => {
+    hub.misbehave.set(digest, how);
+    hub.misbehavedBytes = 0;
+    const error = await rejection(resolveModel(MODERNBERT, online()));
+    expect(error).toBeInstanceOf(HubProtocolError);
+    expect(error.message).toContain(`more than the ${weights.length} bytes it announced`);
+    expect(existsSync(join(blobs(), digest))).toBe(false);
+    expect(existsSync(join(blobs(), `${digest}.incomplete`))).toBe(false);
+    // Socket buffers let a few MB through after the client stops reading; an unbounded read would go on to 1 GiB.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(hub.misbehavedBytes).toBeLessThan(weights.length + 32 * 2 ** 20);
+  });
+
+  it('cuts a transfer that trickles one byte every 50 ms after HF_HUB_DOWNLOAD_TIMEOUT, and resumes it', async () => {
+    vi.stubEnv('HF_HUB_DOWNLOAD_TIMEOUT', '0.5');
+    hub.misbehave.set(digest, { kind: 'drip', everyMs: 50 });
+    const from = hub.requests.length;
+    const model = await resolveModel(MODERNBERT, online());
+    const transfers = hub.since(from).filter((request) => request.path === `/cdn/${digest}`);
+    expect(transfers).toHaveLength(2);
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(transfers[1]?.range ?? '')?.[1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThan(100);
+    expect((await readFile(join(model.dir, 'model.safetensors'))).equals(weights)).toBe(true);
+  });
+
+  it('gives up with HubNetworkError after five stalled attempts, keeping the partial file to resume', async () => {
+    const drip = { kind: 'drip' as const, everyMs: 40 };
+    const refill = setInterval(() => hub.misbehave.set(digest, drip), 5);
+    hub.misbehave.set(digest, drip);
+    try {
+      const error = await rejection(resolveModel(MODERNBERT, online({ downloadTimeoutMs: 200 })));
+      expect(error).toBeInstanceOf(HubNetworkError);
+      expect(error.message).toMatch(/less than 16384 bytes arrived in 0.2 s/);
+      expect(existsSync(join(blobs(), `${digest}.incomplete`))).toBe(true);
+    } finally {
+      clearInterval(refill);
+      hub.misbehave.delete(digest);
+    }
   });
 });

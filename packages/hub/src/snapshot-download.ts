@@ -16,6 +16,11 @@ export interface SnapshotOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** Re-hash cached blobs against their ETags (sha256 for LFS files, git sha1 otherwise) before using them. */
   verify?: boolean;
+  /**
+   * A transfer that delivers less than 16 KiB in this many milliseconds is cut and resumed (up to 5 times).
+   * Default: `HF_HUB_DOWNLOAD_TIMEOUT` seconds, else 10 s.
+   */
+  downloadTimeoutMs?: number;
 }
 
 export interface DownloadedSnapshot {
@@ -140,6 +145,9 @@ class SnapshotFetcher {
         size: meta.size,
         hubFetch,
         onProgress: this.options.onProgress,
+        ...(this.options.downloadTimeoutMs === undefined
+          ? {}
+          : { timeoutMs: this.options.downloadTimeoutMs }),
       });
       this.downloaded = true;
     });

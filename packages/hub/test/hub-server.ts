@@ -43,6 +43,17 @@ export class FakeHub {
   readonly requests: RecordedRequest[] = [];
   /** sha256 → bytes to send before cutting the connection, for the next GET of that blob. */
   readonly cuts = new Map<string, number>();
+  /**
+   * sha256 → how the next GET of that blob misbehaves, without a Content-Length: `overlong` sends `extra` bytes
+   * past the real ones, `endless` never ends, `drip` sends one byte every `everyMs` (each stops when the client
+   * goes away).
+   */
+  readonly misbehave = new Map<
+    string,
+    { kind: 'overlong'; extra: number } | { kind: 'endless' } | { kind: 'drip'; everyMs: number }
+  >();
+  /** Bytes written by misbehaving responses, so tests can check the client stopped reading. */
+  misbehavedBytes = 0;
   /** sha256 → bytes served instead of the real ones (a CDN handing out the wrong content). */
   readonly tampered = new Map<string, Buffer>();
   /** Old repo id → new one: every URL of the old id answers 307 with a relative Location, as for a renamed repo. */
@@ -190,12 +201,20 @@ export class FakeHub {
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const start = range ? Number(range[1]) : 0;
     const body = data.subarray(start);
-    res.writeHead(range ? 206 : 200, {
-      ...headers,
-      'Accept-Ranges': 'bytes',
-      'Content-Length': String(body.length),
-      ...(range ? { 'Content-Range': `bytes ${start}-${data.length - 1}/${data.length}` } : {}),
-    });
+    if (!this.misbehave.has(cutKey ?? '') || req.method === 'HEAD') {
+      res.writeHead(range ? 206 : 200, {
+        ...headers,
+        'Accept-Ranges': 'bytes',
+        'Content-Length': String(body.length),
+        ...(range ? { 'Content-Range': `bytes ${start}-${data.length - 1}/${data.length}` } : {}),
+      });
+    }
+    const misbehave = cutKey === undefined ? undefined : this.misbehave.get(cutKey);
+    if (misbehave !== undefined && req.method !== 'HEAD') {
+      this.misbehave.delete(cutKey!);
+      this.sendMisbehaving(res, body, misbehave, range ? 206 : 200, headers, start, data.length);
+      return;
+    }
     const cut = cutKey === undefined ? undefined : this.cuts.get(cutKey);
     if (req.method === 'HEAD') {
       res.end();
@@ -205,6 +224,62 @@ export class FakeHub {
       this.cuts.delete(cutKey);
       res.write(body.subarray(0, cut), () => res.socket?.destroy());
     }
+  }
+
+  /** Chunked responses that break the announced size or never finish; bounded by the client closing. */
+  private sendMisbehaving(
+    res: ServerResponse,
+    body: Buffer,
+    how: { kind: 'overlong'; extra: number } | { kind: 'endless' } | { kind: 'drip'; everyMs: number },
+    status: number,
+    headers: Record<string, string>,
+    start: number,
+    total: number,
+  ): void {
+    res.writeHead(status, {
+      ...headers,
+      'Accept-Ranges': 'bytes',
+      ...(status === 206 ? { 'Content-Range': `bytes ${start}-${total - 1}/*` } : {}),
+    });
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+    });
+    const send = (chunk: Buffer) => {
+      this.misbehavedBytes += chunk.length;
+      return res.write(chunk);
+    };
+    if (how.kind === 'drip') {
+      let at = 0;
+      const timer = setInterval(() => {
+        if (closed || at >= body.length) {
+          clearInterval(timer);
+          if (!closed) res.end();
+          return;
+        }
+        send(body.subarray(at, at + 1));
+        at++;
+      }, how.everyMs);
+      return;
+    }
+    send(body);
+    const filler = Buffer.alloc(64 * 1024, 0x41);
+    let left = how.kind === 'overlong' ? how.extra : Number.POSITIVE_INFINITY;
+    // At most 1 GiB even for `endless`, so a client that never stops cannot keep the test running forever.
+    let budget = 1 << 30;
+    const pump = () => {
+      while (!closed && left > 0 && budget > 0) {
+        const chunk = filler.subarray(0, Math.min(filler.length, left));
+        left -= chunk.length;
+        budget -= chunk.length;
+        if (!send(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      if (!closed) res.end();
+    };
+    pump();
   }
 
   private fail(

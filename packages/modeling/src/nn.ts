@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** Supplies a weight by its `transformers` name in PyTorch layout, or undefined when the checkpoint lacks it. */
 export interface WeightSource {
-  take(name: string): { shape: number[]; data: Float32Array } | undefined;
+  /** `shape` is the shape the model expects, so a source may drop a mismatched weight (`ignoreMismatchedSizes`). */
+  take(name: string, shape: readonly number[]): { shape: number[]; data: Float32Array } | undefined;
 }
 
 /** Process-wide, so two copies of this module (ESM and CJS builds) never hand out the same variable scope. */
@@ -36,14 +37,16 @@ export class ParameterSet {
   create(name: string, hfShape: number[], init: Init, options: { transpose?: boolean } = {}): tf.Variable {
     if (this.variables.has(name)) throw new Error(`parameter ${name} created twice`);
     const transpose = options.transpose === true;
-    const loaded = this.source?.take(name);
+    const loaded = this.source?.take(name, hfShape);
     const value = tf.tidy(() => {
       let tensor: tf.Tensor;
       if (loaded) {
         if (loaded.shape.join(',') !== hfShape.join(',')) {
           throw new WeightMismatchError(
             `weight ${name} has shape [${loaded.shape}] in the checkpoint but the config implies [${hfShape}]`,
-            { hint: 'Check that config.json belongs to these weights' },
+            {
+              hint: 'Check that config.json belongs to these weights. To start from a checkpoint with another label set, pass ignoreMismatchedSizes (bcmb finetune --ignore-mismatched-sizes): mismatched weights are then initialised, as transformers does',
+            },
           );
         }
         tensor = tf.tensor(loaded.data, hfShape, 'float32');

@@ -47,6 +47,11 @@ export interface FromPretrainedOptions {
   configOverrides?: Record<string, unknown>;
   /** Initialise missing backbone weights instead of failing. */
   allowMissing?: boolean;
+  /**
+   * transformers' `ignore_mismatched_sizes`: a checkpoint weight whose shape differs from the model's (a classifier
+   * trained on another label set) is dropped and initialised, with a warning, instead of failing.
+   */
+  ignoreMismatchedSizes?: boolean;
   /** Receives the load notices transformers logs as warnings; console.warn by default. */
   onWarning?: (message: string) => void;
 }
@@ -75,11 +80,14 @@ export function createModel(config: EncoderConfig, task: Task, source?: WeightSo
  */
 class CheckpointSource implements WeightSource {
   private readonly checkpointHasPrefix: boolean;
+  /** Weights dropped for their shape under `ignoreMismatchedSizes`: name, checkpoint shape, model shape. */
+  readonly mismatched: { name: string; found: number[]; expected: number[] }[] = [];
 
   constructor(
     private readonly dict: StateDict,
     private readonly familyPrefix: string,
     private readonly modelIsBase: boolean,
+    private readonly ignoreMismatchedSizes = false,
   ) {
     this.checkpointHasPrefix = [...dict.keys()].some((key) => key.startsWith(familyPrefix));
   }
@@ -91,11 +99,15 @@ class CheckpointSource implements WeightSource {
     return name;
   }
 
-  take(name: string): { shape: number[]; data: Float32Array } | undefined {
+  take(name: string, shape: readonly number[]): { shape: number[]; data: Float32Array } | undefined {
     const key = this.checkpointName(name);
     const tensor = this.dict.get(key);
     if (tensor === undefined) return undefined;
     this.dict.delete(key);
+    if (this.ignoreMismatchedSizes && tensor.shape.join(',') !== shape.join(',')) {
+      this.mismatched.push({ name, found: tensor.shape, expected: [...shape] });
+      return undefined;
+    }
     return tensor;
   }
 
@@ -126,13 +138,22 @@ export async function fromPretrained(
   const task = options.task ?? taskFromArchitectures(config);
   const weights = await loadWeights(dir);
   const familyPrefix = familyOf(config).backbonePrefix;
-  const source = new CheckpointSource(weights.stateDict, familyPrefix, task === 'base');
+  const source = new CheckpointSource(
+    weights.stateDict,
+    familyPrefix,
+    task === 'base',
+    options.ignoreMismatchedSizes === true,
+  );
   const model = createModel(config, task, source);
   try {
     const missing = [...model.params.initialized];
     const unexpected = source.remaining().filter((key) => !isSilentlyIgnored(key, model, familyPrefix));
+    const reshaped = new Set(source.mismatched.map(({ name }) => name));
     const backboneMissing = missing.filter(
-      (name) => name.startsWith(model.basePrefix) && !familyOf(config).initialisedLikeHead(name, task),
+      (name) =>
+        name.startsWith(model.basePrefix) &&
+        !familyOf(config).initialisedLikeHead(name, task) &&
+        !reshaped.has(name),
     );
     if (backboneMissing.length > 0 && !options.allowMissing) {
       throw new WeightMismatchError(
@@ -148,9 +169,19 @@ export async function fromPretrained(
         `Some weights of the model checkpoint at ${dir} were not used when initializing ${model.className}: ${unexpected.join(', ')}`,
       );
     }
-    if (missing.length > 0) {
+    if (source.mismatched.length > 0) {
+      const lines = source.mismatched.map(
+        ({ name, found, expected }) =>
+          `- ${name}: found shape [${found.join(', ')}] in the checkpoint and [${expected.join(', ')}] in the model instantiated`,
+      );
       warn(
-        `Some weights of ${model.className} were not initialized from the model checkpoint at ${dir} and are newly initialized: ${missing.join(', ')}. You should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.`,
+        `Some weights of ${model.className} were not initialized from the model checkpoint at ${dir} and are newly initialized because the shapes did not match:\n${lines.join('\n')}\nYou should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.`,
+      );
+    }
+    const fresh = missing.filter((name) => !reshaped.has(name));
+    if (fresh.length > 0) {
+      warn(
+        `Some weights of ${model.className} were not initialized from the model checkpoint at ${dir} and are newly initialized: ${fresh.join(', ')}. You should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.`,
       );
     }
     const loadReport: LoadReport = {

@@ -27,6 +27,7 @@ export {
   ModelLoadError,
   UnknownWorkloadError,
 } from './errors.js';
+export { type EstimateSettings, formatDuration, measureGemmRate, workloadFlops } from './estimate.js';
 export { type ModelInfo, readModelInfo } from './model-info.js';
 export {
   describeHost,

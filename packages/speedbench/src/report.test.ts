@@ -78,6 +78,51 @@ describe('markdownReport', () => {
   });
 });
 
+describe('issue 17 item 11: the markdown table stays one table', () => {
+  it('puts the skipped-set note of a 512-token model below the table when other models and engines follow', () => {
+    const meta = {
+      command: 'bcmb speed',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      host: { cpu: 'test', cores: 2, platform: 'linux', node: 'v20' },
+      samples: 4,
+      iters: 2,
+      seed: 42,
+    } as Parameters<typeof markdownReport>[1];
+    const bert = { ...result, model: 'bert-base', failures: [] };
+    const modern = { ...result, model: 'modernbert-base', maxLength: 8192, skipped: [], failures: [] };
+    const lines = markdownReport([bert, { ...bert, engine: 'onnx-cpu' }, modern], meta).split('\n');
+    const header = lines.findIndex((line) => line.startsWith('| model |'));
+    const rows = lines.slice(header + 2);
+    const tableEnd = rows.findIndex((line) => !line.startsWith('|'));
+    expect(rows.slice(0, tableEnd)).toHaveLength(3);
+    expect(rows.slice(tableEnd).filter((line) => line.startsWith('|'))).toEqual([]);
+    expect(lines.filter((line) => line.includes('skipped (max length 512)'))).toEqual([
+      'bert-base: fixed_medium skipped (max length 512).',
+    ]);
+  });
+
+  it('escapes a | in a failure message so the row keeps its columns', () => {
+    const meta = {
+      command: 'bcmb speed',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      host: { cpu: 'test', cores: 2, platform: 'linux', node: 'v20' },
+      samples: 4,
+      iters: 2,
+      seed: 42,
+    } as Parameters<typeof markdownReport>[1];
+    const failing = {
+      ...result,
+      datasets: [],
+      skipped: [],
+      failures: [{ dataset: 'fixed_short' as const, message: 'a | b' }],
+    };
+    const row = markdownReport([failing], meta)
+      .split('\n')
+      .find((line) => line.includes('failed:'))!;
+    expect(row).toContain('failed: a \\| b');
+  });
+});
+
 describe('meanAndStd', () => {
   it('uses the population standard deviation, as numpy.std does by default', () => {
     expect(meanAndStd([1, 2, 3, 4])).toEqual({ mean: 2.5, std: Math.sqrt(1.25) });

@@ -95,6 +95,8 @@ export function markdownReport(results: readonly ModelEngineResult[], meta: Repo
     '| model | engine | weights | set | batch size | seconds (mean ± std) | kTok/s (nominal) | kTok/s (real) | padding | peak RSS (MB) |',
     '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  // Notes go below the table: a line inside the loop would end the markdown table and break every later row.
+  const notes = new Set<string>();
   for (const result of results) {
     const weights = result.randomWeights ? 'random' : 'checkpoint';
     for (const timing of result.datasets) {
@@ -107,16 +109,14 @@ export function markdownReport(results: readonly ModelEngineResult[], meta: Repo
     }
     for (const failure of result.failures) {
       lines.push(
-        `| ${result.model} | ${result.engine} | ${weights} | ${failure.dataset} | failed: ${failure.message} | | | | | |`,
+        `| ${result.model} | ${result.engine} | ${weights} | ${failure.dataset} | failed: ${failure.message.replaceAll('|', '\\|').replaceAll('\n', ' ')} | | | | | |`,
       );
     }
     if (result.skipped.length > 0) {
-      lines.push(
-        '',
-        `${result.model}: ${result.skipped.join(', ')} skipped (max length ${result.maxLength}).`,
-      );
+      notes.add(`${result.model}: ${result.skipped.join(', ')} skipped (max length ${result.maxLength}).`);
     }
   }
+  if (notes.size > 0) lines.push('', ...notes);
   if (results.some((result) => result.randomWeights)) {
     lines.push(
       '',

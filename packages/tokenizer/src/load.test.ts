@@ -100,6 +100,8 @@ describe('loadTokenizer', () => {
     await expect(loadTokenizer(empty)).rejects.toThrow(TokenizerLoadError);
     await expect(loadTokenizer(empty)).rejects.toThrow(empty);
     const broken = tempModelDir({ 'tokenizer.json': '{ not json' });
-    await expect(loadTokenizer(broken)).rejects.toThrow(/Invalid JSON.*tokenizer\.json/);
+    await expect(loadTokenizer(broken)).rejects.toThrow(
+      /not valid JSON: .* at line \d+, column \d+ .*tokenizer\.json:\d+:\d+/,
+    );
   });
 });

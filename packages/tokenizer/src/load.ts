@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isBcmbError, parseJsonText } from '@bcmb/core';
 import { TokenizerLoadError } from './errors.js';
 import { Tokenizer } from './tokenizer.js';
 import type { TokenizerConfig, TokenizerJson } from './tokenizer-json.js';
+import { validateTokenizerConfig, validateTokenizerJson } from './validate-json.js';
 import { countCasedEntries, parseVocab, wordPieceTokenizerJson } from './wordpiece-from-vocab.js';
 
 export interface TokenizerOptions {
@@ -33,8 +35,10 @@ export interface TokenizerOptions {
 export function tokenizerFromJson(
   json: TokenizerJson,
   config: TokenizerConfig = {},
-  options: TokenizerOptions = {},
+  options: TokenizerOptions & { source?: string } = {},
 ): Tokenizer {
+  validateTokenizerJson(json, options.source);
+  validateTokenizerConfig(config, options.source);
   // Shallow copies of the two stages the kwargs may change; the vocabulary is shared, not cloned.
   const resolved: TokenizerJson = {
     ...json,
@@ -57,7 +61,17 @@ export function tokenizerFromJson(
   }
   const merged: TokenizerConfig =
     options.modelMaxLength === undefined ? config : { ...config, model_max_length: options.modelMaxLength };
-  return new Tokenizer(resolved, merged);
+  try {
+    return new Tokenizer(resolved, merged);
+  } catch (error) {
+    // The tokenizers library (and a few stage builders) throw plain errors for what validation cannot foresee.
+    if (isBcmbError(error)) throw error;
+    throw new TokenizerLoadError(`tokenizer cannot be built: ${(error as Error).message ?? String(error)}`, {
+      file: options.source,
+      hint: 'The tokenizer files are damaged or use a stage bcmb does not support; download them again',
+      cause: error,
+    });
+  }
 }
 
 /**
@@ -126,12 +140,19 @@ function specialTokenNames(config: TokenizerConfig) {
  * tokenizer.json (+ tokenizer_config.json, special_tokens_map.json), or a bare vocab.txt.
  */
 export async function loadTokenizer(dir: string, options: TokenizerOptions = {}): Promise<Tokenizer> {
-  const config = {
-    ...((await readJsonIfPresent(join(dir, 'special_tokens_map.json'))) ?? {}),
-    ...((await readJsonIfPresent(join(dir, 'tokenizer_config.json'))) ?? {}),
-  } as TokenizerConfig;
-  const json = await readJsonIfPresent(join(dir, 'tokenizer.json'));
-  if (json !== undefined) return tokenizerFromJson(json as TokenizerJson, config, options);
+  const configs: Record<string, unknown>[] = [];
+  for (const name of ['special_tokens_map.json', 'tokenizer_config.json']) {
+    const file = join(dir, name);
+    const value = await readJsonIfPresent(file);
+    if (value === undefined) continue;
+    validateTokenizerConfig(value, file);
+    configs.push(value);
+  }
+  const config = Object.assign({}, ...configs) as TokenizerConfig;
+  const jsonPath = join(dir, 'tokenizer.json');
+  const json = await readJsonIfPresent(jsonPath);
+  if (json !== undefined)
+    return tokenizerFromJson(json as TokenizerJson, config, { ...options, source: jsonPath });
   const vocabPath = join(dir, 'vocab.txt');
   const vocabText = await readTextIfPresent(vocabPath);
   if (vocabText !== undefined)
@@ -154,13 +175,8 @@ async function readTextIfPresent(file: string): Promise<string | undefined> {
 async function readJsonIfPresent(file: string): Promise<unknown> {
   const text = await readTextIfPresent(file);
   if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new TokenizerLoadError(`Invalid JSON: ${(error as Error).message}`, {
-      file,
-      hint: 'Re-download the file from the model repository',
-      cause: error,
-    });
-  }
+  return parseJsonText(text, (what, location) => new TokenizerLoadError(`File is ${what}`, location), {
+    file,
+    hint: 'Re-download the file from the model repository',
+  });
 }

@@ -1,5 +1,6 @@
-import { copyFile, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { removeDirAtomic, replaceDirAtomic, writeFileAtomic } from '@bcmb/core';
 import {
   readSafetensors,
   SAFETENSORS_WEIGHTS_FILE,
@@ -7,7 +8,6 @@ import {
   TOKENIZER_FILES,
   writeSafetensors,
 } from '@bcmb/architectures';
-import { replaceDirAtomic, writeFileAtomic } from '@bcmb/core';
 import { type EncoderModel, savePretrained } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from './errors.js';
@@ -102,17 +102,32 @@ export async function listCheckpoints(outputDir: string): Promise<{ dir: string;
     .sort((a, b) => a.step - b.step);
 }
 
-/** The newest complete checkpoint (one whose trainer_state.json exists), or undefined. */
+/** The files every checkpoint holds; one missing any of them is incomplete and never resumed from. */
+export const CHECKPOINT_FILES = [
+  'config.json',
+  SAFETENSORS_WEIGHTS_FILE,
+  OPTIMIZER_STATE_FILE,
+  TRAINER_STATE_FILE,
+  TRAINING_ARGS_FILE,
+];
+
+/** Whether `dir` holds every file of a checkpoint (a kill during an older bcmb's rotation could leave some). */
+export async function isCompleteCheckpoint(dir: string): Promise<boolean> {
+  for (const file of CHECKPOINT_FILES) {
+    const found = await stat(join(dir, file)).then(
+      (info) => info.isFile(),
+      () => false,
+    );
+    if (!found) return false;
+  }
+  return true;
+}
+
+/** The newest complete checkpoint (one that holds all of `CHECKPOINT_FILES`), or undefined. */
 export async function latestCheckpoint(outputDir: string): Promise<string | undefined> {
   const checkpoints = await listCheckpoints(outputDir);
   for (const { dir } of checkpoints.reverse()) {
-    if (
-      await stat(join(dir, TRAINER_STATE_FILE)).then(
-        () => true,
-        () => false,
-      )
-    )
-      return dir;
+    if (await isCompleteCheckpoint(dir)) return dir;
   }
   return undefined;
 }
@@ -135,8 +150,8 @@ export async function rotateCheckpoints(
     dirs.splice(dirs.length - 1, 0, bestDir!);
   }
   const keep = limit === 1 && bestIndex >= 0 && bestIndex !== dirs.length - 1 ? 2 : limit;
-  for (const dir of dirs.slice(0, Math.max(0, dirs.length - keep)))
-    await rm(dir, { recursive: true, force: true });
+  // Renamed away before deletion, so a kill midway cannot leave a half-deleted checkpoint under its real name.
+  for (const dir of dirs.slice(0, Math.max(0, dirs.length - keep))) await removeDirAtomic(dir);
 }
 
 export async function readTrainerState(checkpointDir: string): Promise<TrainerState> {

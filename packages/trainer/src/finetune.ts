@@ -42,8 +42,18 @@ export interface FinetuneOptions {
   resume?: boolean;
   /** Build the model from config.json with seeded random weights (the bundled demo model has no weights). */
   randomInit?: boolean;
+  /** transformers' `ignore_mismatched_sizes`: start from a checkpoint with another label set (its head is re-initialised). */
+  ignoreMismatchedSizes?: boolean;
+  /** Called once everything is loaded, right before the first training step. */
+  onTrainingStart?: () => void;
   /** Progress lines (what main.py prints); default stdout. */
   log?: (line: string) => void;
+  /**
+   * Print every Trainer log entry (loss, grad_norm, learning_rate, epoch every logging_steps; eval metrics each
+   * epoch) through `log` as the dict transformers prints. Default: when stderr is not a terminal, where no progress
+   * bar is drawn (nohup, CI, SLURM logs).
+   */
+  logLines?: boolean;
   signal?: AbortSignal;
 }
 
@@ -58,6 +68,14 @@ export interface FinetuneResult {
   jsonFile: string;
   checkpointDir: string;
   logHistory: LogEntry[];
+}
+
+/** A log entry as transformers prints it: `{'loss': 0.6931, 'grad_norm': 1.2, 'learning_rate': 2e-05, 'epoch': 0.5}`. */
+export function pythonLogLine(entry: LogEntry): string {
+  const fields = Object.entries(entry)
+    .filter(([key]) => key !== 'step')
+    .map(([key, value]) => `'${key}': ${pythonFloat(value)}`);
+  return `{${fields.join(', ')}}`;
 }
 
 /** main.py's run name: `lr=<lr>_wd=<wd>_epochs=<e>_seed=<s>_effective_batch_size=<bs·acc>`, Python number formatting. */
@@ -95,6 +113,36 @@ export function formatResearchLog(result: {
     `Evaluation duration (seconds): ${result.evalDurationSeconds.toFixed(2)}`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The checks that cost nothing (task name, data folder, output folder), done before a model is resolved or
+ * downloaded. Returns the task adapter and the resolved folders.
+ */
+export async function checkFinetuneInputs(
+  options: Pick<FinetuneOptions, 'dataset' | 'dataDir' | 'outputDir'>,
+) {
+  const adapter = getTask(options.dataset);
+  const root = resolve(options.outputDir ?? '.');
+  const rawDir = resolve(options.dataDir ?? join(DEFAULT_RAW_ROOT, adapter.dirName));
+  const rawInfo = await stat(rawDir).catch(() => undefined);
+  if (rawInfo === undefined) {
+    throw new FinetuneInputError(`dataset folder for ${adapter.name} does not exist: ${rawDir}`, {
+      hint: 'Put the raw files there or pass --data-dir <folder with them>',
+    });
+  }
+  if (!rawInfo.isDirectory()) {
+    throw new FinetuneInputError(`dataset folder for ${adapter.name} is a file, not a folder: ${rawDir}`, {
+      hint: 'Pass --data-dir <folder holding the raw files>',
+    });
+  }
+  const rootInfo = await stat(root).catch(() => undefined);
+  if (rootInfo !== undefined && !rootInfo.isDirectory()) {
+    throw new FinetuneInputError(`--output-dir is a file, not a folder: ${root}`, {
+      hint: 'Pass a folder (it is created if missing); outputs/ and checkpoints/ go inside it',
+    });
+  }
+  return { adapter, root, rawDir };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -142,14 +190,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     accumulationSteps: options.accumulationSteps ?? DEFAULT_TRAINING_ARGUMENTS.accumulationSteps,
   };
   const effectiveBatchSize = run.batchSize * run.accumulationSteps;
-  const adapter = getTask(options.dataset);
-  const root = resolve(options.outputDir ?? '.');
-  const rawDir = resolve(options.dataDir ?? join(DEFAULT_RAW_ROOT, adapter.dirName));
-  if (!(await exists(rawDir))) {
-    throw new FinetuneInputError(`dataset folder for ${adapter.name} does not exist: ${rawDir}`, {
-      hint: 'Put the raw files there or pass --data-dir <folder with them>',
-    });
-  }
+  const { adapter, root, rawDir } = await checkFinetuneInputs(options);
   await checkModelDir(options.modelDir, options.randomInit !== true);
   log(`Effective batch size: ${effectiveBatchSize}`);
 
@@ -185,6 +226,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     computeMetrics: taskMetrics(kind, task.labelNames),
     outputDir: checkpointDir,
     tokenizerDir: options.modelDir,
+    ...((options.logLines ?? process.stderr.isTTY !== true)
+      ? { onLog: (entry: LogEntry) => log(pythonLogLine(entry)) }
+      : {}),
     args: {
       learningRate: run.lr,
       weightDecay: run.wd,
@@ -199,6 +243,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     },
   });
   try {
+    options.onTrainingStart?.();
     const trainStart = performance.now();
     const output = await trainer.train({
       resume: options.resume === true,
@@ -275,6 +320,7 @@ async function loadModel(
       : {
           problemType: kind === 'multi_label' ? 'multi_label_classification' : 'single_label_classification',
         }),
+    ...(options.ignoreMismatchedSizes ? { ignoreMismatchedSizes: true } : {}),
     onWarning: () => {},
   };
   const load = options.randomInit ? randomModel : fromPretrained;

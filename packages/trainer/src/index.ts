@@ -9,8 +9,10 @@ export {
   type RunRecord,
 } from './aggregate.js';
 export {
+  CHECKPOINT_FILES,
   CHECKPOINT_PREFIX,
   checkpointName,
+  isCompleteCheckpoint,
   latestCheckpoint,
   listCheckpoints,
   loadModelWeights,
@@ -43,12 +45,14 @@ export {
   taskMetrics,
 } from './evaluation.js';
 export {
+  checkFinetuneInputs,
   FinetuneInputError,
   type FinetuneOptions,
   type FinetuneResult,
   finetune,
   formatResearchLog,
   modelBaseName,
+  pythonLogLine,
   researchBaseName,
 } from './finetune.js';
 export type { LogEntry } from './log.js';

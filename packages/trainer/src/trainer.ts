@@ -1,4 +1,4 @@
-import { createProgress } from '@bcmb/core';
+import { createProgress, removeStaleTemporaries } from '@bcmb/core';
 import type { ProblemType } from '@bcmb/datasets';
 import type { EncoderModel } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
@@ -135,6 +135,8 @@ export class Trainer {
    * `signal` stops before the next batch (checkpoints already written stay, so the run can be resumed).
    */
   async train(options: { resume?: boolean; signal?: AbortSignal } = {}): Promise<TrainOutput> {
+    // Checkpoint writes or rotations that a kill interrupted leave temporaries (GBs each for BERT-base).
+    if (this.options.outputDir) await removeStaleTemporaries(this.options.outputDir);
     const resumedFrom = options.resume ? await this.resume() : null;
     const { args } = this;
     const totalSteps = this.state.max_steps;

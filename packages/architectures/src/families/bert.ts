@@ -28,11 +28,10 @@ function parseConfig(reader: ConfigReader, base: EncoderConfigBase): BertConfig 
     ...base,
     modelType: 'bert',
     hiddenAct: reader.activation('hidden_act', 'gelu'),
-    hiddenDropoutProb: reader.probability('hidden_dropout_prob', 0.1),
-    attentionProbsDropoutProb: reader.probability('attention_probs_dropout_prob', 0.1),
-    classifierDropout:
-      reader.raw['classifier_dropout'] == null ? null : reader.probability('classifier_dropout', 0),
-    typeVocabSize: reader.positiveInteger('type_vocab_size', 2),
+    hiddenDropoutProb: reader.number('hidden_dropout_prob', 0.1),
+    attentionProbsDropoutProb: reader.number('attention_probs_dropout_prob', 0.1),
+    classifierDropout: reader.nullableNumber('classifier_dropout'),
+    typeVocabSize: reader.integer('type_vocab_size', 2),
     // BertConfig default layer_norm_eps.
     layerNormEps: reader.number('layer_norm_eps', 1e-12),
     tieWordEmbeddings: reader.boolean('tie_word_embeddings', true),

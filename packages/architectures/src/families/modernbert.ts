@@ -1,4 +1,4 @@
-import type { Activation, ConfigReader, EncoderConfigBase } from '../config-reader.js';
+import { type Activation, type ConfigReader, describe, type EncoderConfigBase } from '../config-reader.js';
 import { ModelConfigError, UnsupportedConfigError } from '../errors.js';
 import { attendedPairs, backbonePrefix, type Family, type Init, type ParameterSpec } from '../family.js';
 import type { AttentionSpec, EncoderBlock, EncoderOps, ForwardResult } from '../ops.js';
@@ -51,7 +51,7 @@ function parseLayerTypes(reader: ConfigReader, numLayers: number, everyN: number
   return given.map((type, i) => {
     if (type !== 'full_attention' && type !== 'sliding_attention') {
       throw new UnsupportedConfigError(
-        `config.json "layer_types"[${i}]: "${String(type)}" is not implemented`,
+        `config.json "layer_types"[${i}]: ${describe(type)} is not implemented`,
         {
           file: reader.source,
           hint: 'Use full_attention or sliding_attention',
@@ -69,21 +69,35 @@ function ropeTheta(
   legacyKey: string,
   fallback: number,
 ): number {
-  const parameters = reader.raw['rope_parameters'] as
-    | Record<string, Record<string, unknown> | undefined>
-    | undefined;
-  const entry = parameters?.[layerType];
-  if (entry) {
-    if (entry['rope_type'] !== undefined && entry['rope_type'] !== 'default') {
+  const parameters = reader.raw['rope_parameters'];
+  const entry =
+    typeof parameters === 'object' && parameters !== null
+      ? (parameters as Record<string, unknown>)[layerType]
+      : undefined;
+  if (typeof entry === 'object' && entry !== null) {
+    const fields = entry as Record<string, unknown>;
+    if (fields['rope_type'] !== undefined && fields['rope_type'] !== 'default') {
       throw new UnsupportedConfigError(
-        `rope_parameters.${layerType}.rope_type "${String(entry['rope_type'])}"`,
+        `rope_parameters.${layerType}.rope_type ${describe(fields['rope_type'])}`,
         {
           file: reader.source,
           hint: 'Only the default RoPE is implemented',
         },
       );
     }
-    if (typeof entry['rope_theta'] === 'number') return entry['rope_theta'];
+    const theta = fields['rope_theta'];
+    if (typeof theta === 'number') {
+      if (!(theta > 0 && theta <= 1e12)) {
+        throw new ModelConfigError(
+          `config.json rope_parameters.${layerType}.rope_theta is ${theta}, not positive`,
+          {
+            file: reader.source,
+            hint: 'Fix the value in config.json',
+          },
+        );
+      }
+      return theta;
+    }
   }
   return reader.number(legacyKey, fallback);
 }
@@ -92,15 +106,15 @@ function parseConfig(reader: ConfigReader, base: EncoderConfigBase): ModernBertC
   reader.requireValue('rope_scaling', [], 'scaled RoPE is not implemented');
   const headDim = reader.raw['head_dim'];
   if (headDim !== undefined && headDim !== null && headDim !== base.hiddenSize / base.numAttentionHeads) {
-    throw new UnsupportedConfigError(`config.json "head_dim" ${String(headDim)} differs from hidden/heads`, {
+    throw new UnsupportedConfigError(`config.json "head_dim" ${describe(headDim)} differs from hidden/heads`, {
       file: reader.source,
     });
   }
-  const localAttention = reader.positiveInteger('local_attention', 128);
-  const globalAttnEveryNLayers = reader.positiveInteger('global_attn_every_n_layers', 3);
+  const localAttention = reader.integer('local_attention', 128);
+  const globalAttnEveryNLayers = reader.integer('global_attn_every_n_layers', 3);
   const pooling = reader.string('classifier_pooling', 'cls');
   if (pooling !== 'cls' && pooling !== 'mean') {
-    throw new UnsupportedConfigError(`config.json "classifier_pooling": "${pooling}" is not implemented`, {
+    throw new UnsupportedConfigError(`config.json "classifier_pooling": ${describe(pooling)} is not implemented`, {
       file: reader.source,
       hint: 'Use "cls" or "mean"',
     });
@@ -118,10 +132,10 @@ function parseConfig(reader: ConfigReader, base: EncoderConfigBase): ModernBertC
     classifierBias: reader.boolean('classifier_bias', false),
     decoderBias: reader.boolean('decoder_bias', true),
     tieWordEmbeddings: reader.boolean('tie_word_embeddings', true),
-    embeddingDropout: reader.probability('embedding_dropout', 0),
-    attentionDropout: reader.probability('attention_dropout', 0),
-    mlpDropout: reader.probability('mlp_dropout', 0),
-    classifierDropout: reader.probability('classifier_dropout', 0),
+    embeddingDropout: reader.number('embedding_dropout', 0),
+    attentionDropout: reader.number('attention_dropout', 0),
+    mlpDropout: reader.number('mlp_dropout', 0),
+    classifierDropout: reader.number('classifier_dropout', 0),
     localAttention,
     globalAttnEveryNLayers,
     globalRopeTheta: ropeTheta(reader, 'full_attention', 'global_rope_theta', 160000),

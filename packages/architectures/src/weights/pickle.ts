@@ -39,6 +39,15 @@ export interface UnpickleResult {
 /** Highest protocol whose opcodes this VM knows (Python 3.8+). */
 const HIGHEST_PROTOCOL = 5;
 
+/**
+ * Largest LONG1/LONG4 integer payload accepted. A state dict holds small integers only (the legacy magic number
+ * is 10 bytes); the cap keeps a hostile integer from costing more than a few milliseconds and a few MB.
+ */
+export const MAX_LONG_BYTES = 1 << 20;
+
+/** Deepest nesting of tuples, lists and dicts accepted; a state dict nests 3 or 4 levels. */
+export const MAX_NESTING = 1000;
+
 export function unpickle(
   bytes: Uint8Array,
   start: number,
@@ -91,7 +100,35 @@ export function unpickle(
     pos = end + 1;
     return text;
   };
-  const utf8 = (length: number) => new TextDecoder('utf-8', { fatal: true }).decode(take(length));
+  const utf8 = (length: number) => {
+    const at = pos;
+    const raw = take(length);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    } catch {
+      pos = at;
+      throw corrupt(`a ${length}-byte string is not valid UTF-8`);
+    }
+  };
+  const long = (length: number) => {
+    if (length < 0 || length > MAX_LONG_BYTES) {
+      throw corrupt(
+        `a ${length}-byte integer is larger than the ${MAX_LONG_BYTES} bytes a state dict could need`,
+      );
+    }
+    return littleEndianSigned(take(length));
+  };
+  // Nesting depth of each container built here, so a deeply nested value is refused before anything walks it.
+  const depths = new WeakMap<object, number>();
+  const depthOf = (value: unknown): number =>
+    typeof value === 'object' && value !== null ? (depths.get(value) ?? 1) : 0;
+  const nest = <T extends object>(container: T, items: Iterable<unknown>): T => {
+    let depth = depths.get(container) ?? 1;
+    for (const item of items) depth = Math.max(depth, depthOf(item) + 1);
+    if (depth > MAX_NESTING) throw corrupt(`values are nested more than ${MAX_NESTING} levels deep`);
+    depths.set(container, depth);
+    return container;
+  };
   const pop = () => {
     if (stack.length === 0 || (marks.length > 0 && stack.length <= marks.at(-1)!))
       throw corrupt('stack underflow');
@@ -170,14 +207,11 @@ export function unpickle(
         stack.push(u16());
         break;
       case 0x8a: // LONG1
-        stack.push(littleEndianSigned(take(u8())));
+        stack.push(long(u8()));
         break;
-      case 0x8b: {
-        // LONG4
-        const length = i32();
-        stack.push(littleEndianSigned(take(length)));
+      case 0x8b: // LONG4
+        stack.push(long(i32()));
         break;
-      }
       case 0x47: // BINFLOAT (big-endian, unlike everything else)
         stack.push(fixed(8, (at) => view.getFloat64(at, false)));
         break;
@@ -208,41 +242,53 @@ export function unpickle(
       case 0x29: // EMPTY_TUPLE
         stack.push(new PyTuple([]));
         break;
-      case 0x74: // TUPLE
-        stack.push(new PyTuple(popMark()));
+      case 0x74: {
+        // TUPLE
+        const items = popMark();
+        stack.push(nest(new PyTuple(items), items));
         break;
-      case 0x85: // TUPLE1
-        stack.push(new PyTuple([pop()]));
+      }
+      case 0x85: {
+        // TUPLE1
+        const items = [pop()];
+        stack.push(nest(new PyTuple(items), items));
         break;
+      }
       case 0x86: {
         // TUPLE2
         const b = pop();
-        stack.push(new PyTuple([pop(), b]));
+        const items = [pop(), b];
+        stack.push(nest(new PyTuple(items), items));
         break;
       }
       case 0x87: {
         // TUPLE3
         const c = pop();
         const b = pop();
-        stack.push(new PyTuple([pop(), b, c]));
+        const items = [pop(), b, c];
+        stack.push(nest(new PyTuple(items), items));
         break;
       }
       case 0x5d: // EMPTY_LIST
         stack.push([]);
         break;
-      case 0x6c: // LIST
-        stack.push(popMark());
+      case 0x6c: {
+        // LIST
+        const items = popMark();
+        stack.push(nest(items, items));
         break;
+      }
       case 0x61: {
         // APPEND
         const item = pop();
-        listOf(top()).push(item);
+        nest(listOf(top()), [item]).push(item);
         break;
       }
       case 0x65: {
-        // APPENDS
+        // APPENDS: one push per item, since spreading 10^5 arguments overflows the call stack
         const items = popMark();
-        listOf(top()).push(...items);
+        const list = nest(listOf(top()), items);
+        for (const item of items) list.push(item);
         break;
       }
       case 0x7d: // EMPTY_DICT
@@ -251,7 +297,8 @@ export function unpickle(
       case 0x64: {
         // DICT
         const dict: PyDict = new Map();
-        setItems(dict, popMark());
+        const items = popMark();
+        setItems(nest(dict, items), items);
         stack.push(dict);
         break;
       }
@@ -259,13 +306,13 @@ export function unpickle(
         // SETITEM
         const value = pop();
         const key = pop();
-        dictOf(top()).set(key, value);
+        nest(dictOf(top()), [key, value]).set(key, value);
         break;
       }
       case 0x75: {
         // SETITEMS
         const items = popMark();
-        setItems(dictOf(top()), items);
+        setItems(nest(dictOf(top()), items), items);
         break;
       }
       case 0x63: {
@@ -352,11 +399,14 @@ export function unpickle(
   }
 }
 
-/** Python's LONG1/LONG4 payload: little-endian two's complement of any length. */
-function littleEndianSigned(payload: Uint8Array): number | bigint {
+/**
+ * Python's LONG1/LONG4 payload: little-endian two's complement of any length. Decoded through one hex string,
+ * which is linear in the length (shifting a growing BigInt byte by byte is quadratic: minutes for 1 MiB).
+ */
+export function littleEndianSigned(payload: Uint8Array): number | bigint {
   if (payload.length === 0) return 0;
-  let value = 0n;
-  for (let i = payload.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(payload[i]!);
+  const reversed = Buffer.from(payload).reverse();
+  let value = BigInt(`0x${reversed.toString('hex')}`);
   if (payload[payload.length - 1]! & 0x80) value -= 1n << BigInt(8 * payload.length);
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
     ? Number(value)
@@ -366,4 +416,18 @@ function littleEndianSigned(payload: Uint8Array): number | bigint {
 function decimalIndex(text: string, corrupt: (what: string) => Error): number {
   if (!/^\d+$/.test(text)) throw corrupt(`memo key ${JSON.stringify(text)} is not a number`);
   return Number(text);
+}
+
+/** A short, non-recursive description of an unpickled value for error messages (never walks nested values). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return value.toString().length > 40 ? 'a very large integer' : `${value}`;
+  if (value === null) return 'None';
+  if (value instanceof PyTuple) return `a ${value.items.length}-tuple`;
+  if (Array.isArray(value)) return `a ${value.length}-item list`;
+  if (value instanceof Map) return `a ${value.size}-item dict`;
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  return typeof value === 'function' ? 'a function' : 'an object';
 }

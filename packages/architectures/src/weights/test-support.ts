@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateRawSync } from 'node:zlib';
+import { ZipArchive } from './zip.js';
 
 /** The tiny checkpoints committed at the repository root. */
 export const MODELS_DIR = fileURLToPath(new URL('../../../../fixtures/models/', import.meta.url));
@@ -53,7 +54,11 @@ export class PickleWriter {
     return this.op(0x58, ...u32(bytes.length), ...bytes);
   }
   int(value: number): this {
-    return this.op(0x4a, ...u32(value));
+    if (value >= -(2 ** 31) && value < 2 ** 31) return this.op(0x4a, ...u32(value));
+    // LONG1 with 8 bytes, as pickle writes ints that do not fit 32 bits.
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setBigInt64(0, BigInt(value), true);
+    return this.op(0x8a, 8, ...bytes);
   }
   /** A `(a, b, ...)` tuple of ints. */
   ints(values: number[]): this {
@@ -156,29 +161,65 @@ export function legacyCheckpoint(
   return out;
 }
 
+/** Every entry of a zip file, in directory order, to rebuild it with changes through `zipArchive`. */
+export async function zipEntries(path: string): Promise<{ name: string; data: Uint8Array }[]> {
+  const archive = await ZipArchive.open(path);
+  try {
+    const out: { name: string; data: Uint8Array }[] = [];
+    for (const name of archive.entries.keys()) out.push({ name, data: await archive.read(name) });
+    return out;
+  } finally {
+    await archive.close();
+  }
+}
+
+/** One entry of `zipArchive`. The optional fields make the archive lie, for hostile-file tests. */
+export interface TestZipEntry {
+  name: string;
+  data: Uint8Array;
+  deflate?: boolean;
+  /** Writes no bytes of its own: the central record points at entry `sharesWith`'s local header (a zip bomb). */
+  sharesWith?: number;
+  /** CRC-32 to declare instead of the data's. */
+  crc?: number;
+  /** Uncompressed size to declare instead of the data's. */
+  size?: number;
+}
+
 /** A minimal zip (no zip64, no data descriptors) with stored or deflated entries, as torch or other tools write it. */
-export function zipArchive(entries: { name: string; data: Uint8Array; deflate?: boolean }[]): Uint8Array {
+export function zipArchive(entries: TestZipEntry[]): Uint8Array {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
+  const offsets: number[] = [];
+  const bodies: { body: Buffer; fields: Parameters<typeof writeEntryFields>[2] }[] = [];
   let offset = 0;
-  for (const { name, data, deflate } of entries) {
+  for (const { name, data, deflate, sharesWith, crc, size } of entries) {
     const nameBytes = Buffer.from(name, 'utf8');
-    const body = deflate ? deflateRawSync(data) : Buffer.from(data);
-    const fields = { method: deflate ? 8 : 0, crc: crc32(data), compressed: body.length, size: data.length };
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    writeEntryFields(local, 8, fields);
-    local.writeUInt16LE(nameBytes.length, 26);
+    const shared = sharesWith === undefined ? undefined : bodies[sharesWith]!;
+    const body = shared?.body ?? (deflate ? deflateRawSync(data) : Buffer.from(data));
+    const fields = shared?.fields ?? {
+      method: deflate ? 8 : 0,
+      crc: crc ?? crc32(data),
+      compressed: body.length,
+      size: size ?? data.length,
+    };
+    bodies.push({ body, fields });
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
     writeEntryFields(central, 10, fields);
     central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, body);
+    central.writeUInt32LE(sharesWith === undefined ? offset : offsets[sharesWith]!, 42);
     centrals.push(central, nameBytes);
+    offsets.push(offset);
+    if (sharesWith !== undefined) continue;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    writeEntryFields(local, 8, fields);
+    local.writeUInt16LE(nameBytes.length, 26);
+    locals.push(local, nameBytes, body);
     offset += local.length + nameBytes.length + body.length;
   }
   const directory = Buffer.concat(centrals);

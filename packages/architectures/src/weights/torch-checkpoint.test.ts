@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointFormatError, UnsafePickleError } from './errors.js';
 import { readSafetensors } from './safetensors.js';
 import type { StateDict, WeightTensor } from './state-dict.js';
-import { legacyCheckpoint, modelFile, PickleWriter, withTempDir, zipArchive } from './test-support.js';
+import {
+  legacyCheckpoint,
+  modelFile,
+  PickleWriter,
+  withTempDir,
+  zipArchive,
+  zipEntries,
+} from './test-support.js';
 import { readTorchCheckpoint, readTorchCheckpointWithFormat } from './torch-checkpoint.js';
 
 function bitsOf({ data }: WeightTensor): Buffer {
@@ -184,15 +191,17 @@ describe('malicious pickles are refused with UnsafePickleError, never executed',
     expect((error as Error).message).toContain('not on the state-dict allow-list');
   });
 
-  it('refuses os.system planted in the data.pkl of a real zip checkpoint', async () => {
-    const bytes = Buffer.from(await readFile(modelFile('tiny-bert-tokcls', 'pytorch_model.bin')));
-    const target = Buffer.from('torch._utils\n_rebuild_tensor_v2\n');
-    const at = bytes.indexOf(target);
+  it('refuses os.system planted in the data.pkl of a real zip checkpoint (with valid CRCs)', async () => {
+    const entries = await zipEntries(modelFile('tiny-bert-tokcls', 'pytorch_model.bin'));
+    const pickle = entries.find(({ name }) => name.endsWith('/data.pkl'))!;
+    const bytes = Buffer.from(pickle.data);
+    const at = bytes.indexOf(Buffer.from('torch._utils\n_rebuild_tensor_v2\n'));
     expect(at).toBeGreaterThan(0);
-    Buffer.from('os\nsystem\n').copy(bytes, at); // same length, so the zip stays readable
+    Buffer.from('os\nsystem\n').copy(bytes, at);
+    pickle.data = bytes;
     await withTempDir(async (dir) => {
       const path = join(dir, 'pytorch_model.bin');
-      await writeFile(path, bytes);
+      await writeFile(path, zipArchive(entries));
       await expect(readTorchCheckpoint(path)).rejects.toThrow(
         /os\.system, which is not on the state-dict allow-list/,
       );

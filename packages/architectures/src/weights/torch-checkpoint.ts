@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { DTYPE_BYTES } from './dtype.js';
 import { CheckpointFormatError } from './errors.js';
 import { assertLittleEndianHost, readExactly } from './file-io.js';
-import { TruncatedPickleError, unpickle } from './pickle.js';
+import { describeValue, TruncatedPickleError, unpickle } from './pickle.js';
 import type { StateDict } from './state-dict.js';
 import {
   materializeTensors,
@@ -23,6 +23,12 @@ const LEGACY_PROTOCOL_VERSION = 1001;
 
 /** The legacy pickles are read from a prefix of the file that doubles until they parse; this is where it starts. */
 const LEGACY_FIRST_PREFIX_BYTES = 1 << 20;
+
+/**
+ * A state-dict pickle holds names and shapes only (≈ 30 KB for BERT-base, a few MB for the largest models), so a
+ * larger `data.pkl` is refused before it is read or inflated.
+ */
+const MAX_STATE_DICT_PICKLE_BYTES = 256 << 20;
 
 /**
  * Reads a `pytorch_model.bin` written by `torch.save(state_dict)`: the zip format (torch ≥ 1.6) or the legacy
@@ -55,27 +61,21 @@ async function readZip(path: string): Promise<StateDict> {
   try {
     const prefix = archivePrefix(archive, path);
     const byteorder = archive.entries.has(`${prefix}byteorder`)
-      ? await archive.read(`${prefix}byteorder`)
+      ? await archive.read(`${prefix}byteorder`, { maxSize: 16 })
       : undefined;
     if (byteorder !== undefined && new TextDecoder().decode(byteorder) !== 'little') {
       throw new CheckpointFormatError('checkpoint was saved big-endian, which bcmb does not read', {
         file: path,
       });
     }
-    const pickle = await archive.read(`${prefix}data.pkl`);
+    const pickle = await archive.read(`${prefix}data.pkl`, { maxSize: MAX_STATE_DICT_PICKLE_BYTES });
     const { refs } = unpickleStateDict(pickle, 0, path, (pid) => parseStoragePid(pid, path));
     const storages = new Map<string, Uint8Array>();
     for (const storage of uniqueStorages(refs)) {
-      const name = `${prefix}data/${storage.key}`;
-      const expected = storage.numel * DTYPE_BYTES[storage.dtype];
-      const size = archive.entries.get(name)?.uncompressedSize;
-      if (size !== undefined && size !== expected) {
-        throw new CheckpointFormatError(
-          `storage "${storage.key}" holds ${size} bytes but its ${storage.numel} ${storage.dtype} elements need ${expected}`,
-          { file: path, hint: 'The checkpoint is corrupt; download it again' },
-        );
-      }
-      storages.set(storage.key, await archive.read(name));
+      // Each storage is read at exactly the size the pickle announces: a larger or smaller entry is refused
+      // before anything is allocated or inflated, so a small file cannot make bcmb hold more than it declares.
+      const expectedSize = storage.numel * DTYPE_BYTES[storage.dtype];
+      storages.set(storage.key, await archive.read(`${prefix}data/${storage.key}`, { expectedSize }));
     }
     return materializeTensors(refs, (storage) => storages.get(storage.key)!, path);
   } finally {
@@ -115,12 +115,25 @@ async function readLegacy(handle: import('node:fs/promises').FileHandle, path: s
     const view = pid[5];
     if (view === null || view === undefined) return roots.get(storage.key)!;
     const [viewKey, offset, viewSize] = (view as { items?: unknown[] }).items ?? [];
-    if (typeof viewKey !== 'string' || typeof offset !== 'number' || typeof viewSize !== 'number') {
-      throw new CheckpointFormatError('legacy storage view metadata is not (key, offset, size)', {
-        file: path,
-      });
+    if (
+      typeof viewKey !== 'string' ||
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(viewSize) ||
+      (offset as number) < 0 ||
+      (viewSize as number) < 0 ||
+      (offset as number) + (viewSize as number) > storage.numel
+    ) {
+      throw new CheckpointFormatError(
+        'legacy storage view metadata is not (key, offset, size) within its storage',
+        { file: path, hint: 'The checkpoint is corrupt or was not written by torch.save' },
+      );
     }
-    return { key: viewKey, dtype: storage.dtype, numel: viewSize, viewOf: { key: storage.key, offset } };
+    return {
+      key: viewKey,
+      dtype: storage.dtype,
+      numel: viewSize as number,
+      viewOf: { key: storage.key, offset: offset as number },
+    };
   };
   const { refs, keys, dataStart } = await parseLegacyPickles(handle, size, path, storageFromPid);
 
@@ -205,7 +218,9 @@ function parseLegacyPrefix(
     throw notTorch('file is neither a zip nor a legacy torch.save pickle');
   const protocol = unpickle(bytes, magic.end, plain, path);
   if (protocol.value !== LEGACY_PROTOCOL_VERSION) {
-    throw notTorch(`legacy checkpoint protocol ${String(protocol.value)} is not ${LEGACY_PROTOCOL_VERSION}`);
+    throw notTorch(
+      `legacy checkpoint protocol ${describeValue(protocol.value)} is not ${LEGACY_PROTOCOL_VERSION}`,
+    );
   }
   const sysInfo = unpickle(bytes, protocol.end, plain, path);
   if (!(sysInfo.value instanceof Map) || sysInfo.value.get('little_endian') !== true) {

@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, elementReader, toFloat32 } from './dtype.js';
 import { CheckpointFormatError, UnsafePickleError } from './errors.js';
-import { type PickleEnvironment, PyTuple, unpickle } from './pickle.js';
+import { describeValue, type PickleEnvironment, PyTuple, unpickle } from './pickle.js';
 import { elementCount, type SafetensorsDType, type StateDict, type WeightTensor } from './state-dict.js';
 
 /** The storage classes `torch.save` names in persistent ids, and the element type each holds. */
@@ -63,7 +63,7 @@ export function unpickleStateDict(
   const refs = new Map<string, TensorRef>();
   for (const [name, tensor] of value) {
     if (typeof name !== 'string' || !isTensorRef(tensor)) {
-      throw new CheckpointFormatError(`state dict entry ${JSON.stringify(String(name))} is not a tensor`, {
+      throw new CheckpointFormatError(`state dict entry ${describeValue(name)} is not a tensor`, {
         file,
         hint: 'Expected torch.save(model.state_dict()) with tensor values only',
       });
@@ -195,6 +195,8 @@ function materializeTensor(name: string, ref: TensorRef, bytes: Uint8Array, file
     );
   }
   const shape = [...size];
+  // An empty tensor reads nothing, wherever its offset points (torch accepts any offset for it).
+  if (count === 0) return { shape, data: new Float32Array(0) };
   if (isContiguous(size, stride)) {
     const byteOffset = bytes.byteOffset + offset * elementBytes;
     if (storage.dtype === 'F32' && byteOffset % 4 === 0) {

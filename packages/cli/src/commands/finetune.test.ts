@@ -83,6 +83,65 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+describe('issue 17 item 13: bcmb finetune checks its inputs first', () => {
+  it('says the data folder is missing before resolving a hub model, with no backend line', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/bin.ts',
+        'finetune',
+        '--dataset',
+        'ChemProt',
+        '--model',
+        'bcmb-test/never-downloaded',
+        '--data-dir',
+        join(root, 'no-such-data'),
+      ],
+      {
+        cwd: cliDir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // A hub that cannot be reached: resolving the model first would end in a network error instead.
+        env: { ...process.env, HF_ENDPOINT: 'http://127.0.0.1:9', HF_HUB_CACHE: join(root, 'empty-cache') },
+      },
+    );
+    const run = await finished(child);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^bcmb: dataset folder for ChemProt does not exist: .*no-such-data/),
+    ]);
+  });
+
+  it('refuses --warmup-ratio outside [0, 1] and a seed numpy would refuse', async () => {
+    for (const [flag, value] of [
+      ['--warmup-ratio', '2'],
+      ['--seed', '4294967296'],
+    ]) {
+      const run = await finished(bcmb([...trainingFlags(join(root, 'bad-option')), flag!, value!]));
+      expect(run.code, `${flag} ${value}`).toBe(1);
+      expect(run.stderr, `${flag} ${value}`).toMatch(/error: option .* argument .* is invalid/);
+    }
+  });
+
+  it('says --output-dir is a file, in one line and without a stack trace', async () => {
+    const file = join(root, 'output-is-a-file');
+    await writeFile(file, 'x');
+    const run = await finished(bcmb(trainingFlags(file)));
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^bcmb: --output-dir is a file, not a folder: .*output-is-a-file\. Pass a folder/,
+      ),
+    ]);
+  });
+
+  it('offers --ignore-mismatched-sizes', async () => {
+    const run = await finished(bcmb(['finetune', '--help']));
+    expect(run.stdout).toMatch(/--ignore-mismatched-sizes/);
+  });
+});
+
 describe('bcmb finetune (subprocess)', () => {
   it('writes the research log file, its JSON twin and a Hugging Face checkpoint', async () => {
     const run = await finished(bcmb([...trainingFlags(join(root, 'plain')), '--epochs', '3']));
@@ -113,6 +172,13 @@ describe('bcmb finetune (subprocess)', () => {
     // 32 examples / batch 4 = 8 batches, 4 updates per epoch; logged every 10 updates.
     const trainLogs = json.log_history.filter((e: Record<string, number>) => e['loss'] !== undefined);
     expect(trainLogs.map((e: Record<string, number>) => e['step'])).toEqual([10]);
+    // Issue 17 item 12: stdout is a pipe here, so the Trainer's log lines are printed as plain lines.
+    const logged = run.stdout.split('\n').filter((line) => line.startsWith("{'"));
+    expect(logged.filter((line) => line.startsWith("{'loss': "))).toHaveLength(1);
+    expect(logged.find((line) => line.startsWith("{'loss': "))).toMatch(
+      /^\{'loss': [\d.e-]+, 'grad_norm': [\d.e-]+, 'learning_rate': [\d.e-]+, 'epoch': 2\.5\}$/,
+    );
+    expect(logged.filter((line) => line.startsWith("{'eval_loss': "))).toHaveLength(3 + 1);
     const checkpoints = await readdir(join(root, 'plain', 'checkpoints', 'ChemProt', 'tiny-bert', RUN));
     expect(checkpoints.length).toBeGreaterThanOrEqual(1);
     expect(checkpoints.length).toBeLessThanOrEqual(2);

@@ -1,8 +1,8 @@
 import { BACKEND_PREFERENCE, type BackendName, initBackend } from '@bcmb/modeling';
-import { DEFAULT_TRAINING_ARGUMENTS, finetune } from '@bcmb/trainer';
+import { checkFinetuneInputs, DEFAULT_TRAINING_ARGUMENTS, finetune } from '@bcmb/trainer';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addHubOptions, type HubFlags, resolveModelFlag } from '../model-source.js';
-import { nonNegativeInteger, positiveInteger } from '../options.js';
+import { nonNegativeInteger, positiveInteger, seed, unitInterval } from '../options.js';
 
 /** The flags of research main.py (plus bcmb's), as commander parses them. */
 export interface FinetuneFlags extends HubFlags {
@@ -22,6 +22,7 @@ export interface FinetuneFlags extends HubFlags {
   backend?: BackendName;
   maxLength?: number;
   resume?: boolean;
+  ignoreMismatchedSizes?: boolean;
 }
 
 function nonNegativeNumber(value: string): number {
@@ -29,12 +30,6 @@ function nonNegativeNumber(value: string): number {
   if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) {
     throw new InvalidArgumentError('Expected a non-negative number.');
   }
-  return parsed;
-}
-
-function integer(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed)) throw new InvalidArgumentError('Expected a whole number.');
   return parsed;
 }
 
@@ -71,7 +66,7 @@ export function addResearchOptions(command: Command): Command {
       'examples per forward/backward pass: same updates, less memory (default: the batch size)',
       positiveInteger,
     )
-    .option('--warmup-ratio <ratio>', 'share of steps with linear warm-up', nonNegativeNumber, 0)
+    .option('--warmup-ratio <ratio>', 'share of steps with linear warm-up (0 to 1)', unitInterval, 0)
     .option('--warmup-steps <n>', 'warm-up steps (wins over --warmup-ratio)', nonNegativeInteger, 0)
     .option('--data-dir <dir>', "folder with the task's raw files (default data/raw/<task>)")
     .option('--output-dir <dir>', 'root of outputs/ and checkpoints/', '.')
@@ -83,13 +78,17 @@ export function addResearchOptions(command: Command): Command {
       'truncation length (default: model_max_length, or 512 when ≥ 10000)',
       positiveInteger,
     )
-    .option('--resume', 'continue from the newest checkpoint of the same run');
+    .option('--resume', 'continue from the newest checkpoint of the same run')
+    .option(
+      '--ignore-mismatched-sizes',
+      'start from a checkpoint with another label set: weights whose shape differs (the classifier) are initialised, as transformers ignore_mismatched_sizes',
+    );
   addHubOptions(command);
   const parsers: Record<keyof typeof UNDERSCORE_SPELLINGS, ((v: string) => number) | undefined> = {
     batchSize: positiveInteger,
     accumulationSteps: positiveInteger,
     microBatchSize: positiveInteger,
-    warmupRatio: nonNegativeNumber,
+    warmupRatio: unitInterval,
     warmupSteps: nonNegativeInteger,
     dataDir: undefined,
     outputDir: undefined,
@@ -116,14 +115,23 @@ export function researchFlags<T extends object>(raw: T): T {
 
 async function runFinetune(raw: FinetuneFlags): Promise<void> {
   const flags = researchFlags(raw);
+  // Cheap checks first: a wrong dataset, data folder or output folder fails before a hub model is downloaded.
+  await checkFinetuneInputs({
+    dataset: flags.dataset,
+    outputDir: flags.outputDir,
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+  });
+  const modelDir = (await resolveModelFlag(flags.model, flags)).dir;
+  // The backend line is printed when training starts, not ahead of an error about the inputs.
+  const backendReport: string[] = [];
   await initBackend({
     ...(flags.backend ? { backend: flags.backend } : {}),
-    onReport: (line) => process.stderr.write(`${line}\n`),
+    onReport: (line) => backendReport.push(line),
   });
   const result = await finetune({
     dataset: flags.dataset,
     model: flags.model,
-    modelDir: (await resolveModelFlag(flags.model, flags)).dir,
+    modelDir,
     lr: flags.lr,
     wd: flags.wd,
     epochs: flags.epochs,
@@ -137,6 +145,10 @@ async function runFinetune(raw: FinetuneFlags): Promise<void> {
     ...(flags.maxLength ? { maxLength: flags.maxLength } : {}),
     ...(flags.microBatchSize ? { microBatchSize: flags.microBatchSize } : {}),
     ...(flags.resume ? { resume: true } : {}),
+    ...(flags.ignoreMismatchedSizes ? { ignoreMismatchedSizes: true } : {}),
+    onTrainingStart: () => {
+      for (const line of backendReport) process.stderr.write(`${line}\n`);
+    },
   });
   process.stdout.write(`Test set evaluation: ${JSON.stringify(result.testResults)}\n`);
 }
@@ -151,7 +163,7 @@ export function finetuneCommand(): Command {
     .option(
       '--seed <n>',
       'random seed (shuffling, dropout, head initialisation)',
-      integer,
+      seed,
       DEFAULT_TRAINING_ARGUMENTS.seed,
     )
     .action(runFinetune);

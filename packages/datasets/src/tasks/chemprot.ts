@@ -69,6 +69,12 @@ export const chemProt: TaskAdapter<SingleLabelExample> = {
   async load(rawDir): Promise<DatasetSplits<SingleLabelExample>> {
     const files = await chemProtFiles(rawDir);
     const train = await readChemProtTsv(files.train);
+    if (train.length === 0) {
+      throw new DatasetFormatError('ChemProt training split is empty: train.tsv has a header but no rows', {
+        file: files.train,
+        hint: 'The label set is read from the training split; copy the full train.tsv of the BLUE release',
+      });
+    }
     const labelNames = sortedLabelSet(train.map((row) => row.label));
     const index = labelIndex(labelNames);
     const encode = async (file: string, rows?: ChemProtRow[]): Promise<SingleLabelExample[]> =>

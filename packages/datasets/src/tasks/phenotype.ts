@@ -66,7 +66,7 @@ function parseNumber(value: string | undefined, column: string, file: string, li
     throw new DatasetFormatError(`Column ${column} holds ${JSON.stringify(value ?? '')}, not a number`, {
       file,
       line,
-      hint: 'Annotation flags are 0 or 1 and ROW_ID is an integer',
+      hint: 'ROW_ID and every annotation flag must be a number. Flags are 0 or 1 in the release; like the research code, bcmb takes any other number as it is (a 2 becomes a label value of 2.0)',
     });
   }
   return parsed;
