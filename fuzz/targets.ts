@@ -2,11 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readConfig, readSafetensors, readTorchCheckpoint } from '@bcmb/architectures';
 import { loadTask } from '@bcmb/datasets';
-import { readConfig, readSafetensors, readTorchCheckpoint } from '@bcmb/modeling';
 import { loadTokenizer } from '@bcmb/tokenizer';
-import { legacyCheckpoint, PickleWriter, zipArchive } from '../packages/modeling/src/weights/test-support.js';
-import { ZipArchive } from '../packages/modeling/src/weights/zip.js';
+import {
+  legacyCheckpoint,
+  PickleWriter,
+  zipArchive,
+} from '../packages/architectures/src/weights/test-support.js';
+import { ZipArchive } from '../packages/architectures/src/weights/zip.js';
 import type { FuzzTarget } from './harness.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));

@@ -221,7 +221,11 @@ export function defaultId2Label(numLabels: number): Record<string, string> {
 function readProblemType(reader: ConfigReader): ConfigProblemType | null {
   const value = reader.raw['problem_type'];
   if (value === undefined || value === null) return null;
-  const allowed: ConfigProblemType[] = ['regression', 'single_label_classification', 'multi_label_classification'];
+  const allowed: ConfigProblemType[] = [
+    'regression',
+    'single_label_classification',
+    'multi_label_classification',
+  ];
   if (!allowed.includes(value as ConfigProblemType)) {
     throw new UnsupportedConfigError(`config.json "problem_type": ${describe(value)} is unknown`, {
       file: reader.source,
@@ -280,4 +284,3 @@ export function readBase(reader: ConfigReader): EncoderConfigBase {
     raw: reader.raw,
   };
 }
-

@@ -86,10 +86,14 @@ export async function readConfig(
       hint: 'Point to a model folder',
     });
   }
-  const raw = parseJsonText(text, (what, options) => new ModelConfigError(`config.json is ${what}`, options), {
-    file: path,
-    hint: 'Fix the file, or download the model again',
-  });
+  const raw = parseJsonText(
+    text,
+    (what, options) => new ModelConfigError(`config.json is ${what}`, options),
+    {
+      file: path,
+      hint: 'Fix the file, or download the model again',
+    },
+  );
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ModelConfigError('config.json does not hold a JSON object', { file: path });
   }

@@ -1,5 +1,6 @@
+import { WeightMismatchError } from '@bcmb/architectures';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromPretrained, initBackend, WeightMismatchError } from '../src/index.js';
+import { fromPretrained, initBackend } from '../src/index.js';
 import { MODELS_DIR } from './reference.js';
 
 beforeAll(async () => {

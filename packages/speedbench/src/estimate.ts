@@ -1,4 +1,5 @@
-import { encoderForwardFlops, gemmGflops, initBackend, readConfig } from '@bcmb/modeling';
+import { encoderForwardFlops, readConfig } from '@bcmb/architectures';
+import { gemmGflops, initBackend } from '@bcmb/modeling';
 import { type WorkloadName, workloadSpec } from './workloads.js';
 
 export interface EstimateSettings {

@@ -1,6 +1,5 @@
 import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { removeDirAtomic, replaceDirAtomic, writeFileAtomic } from '@bcmb/core';
 import {
   readSafetensors,
   SAFETENSORS_WEIGHTS_FILE,
@@ -8,6 +7,7 @@ import {
   TOKENIZER_FILES,
   writeSafetensors,
 } from '@bcmb/architectures';
+import { removeDirAtomic, replaceDirAtomic, writeFileAtomic } from '@bcmb/core';
 import { type EncoderModel, savePretrained } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from './errors.js';

@@ -74,7 +74,7 @@ export interface FinetuneResult {
 export function pythonLogLine(entry: LogEntry): string {
   const fields = Object.entries(entry)
     .filter(([key]) => key !== 'step')
-    .map(([key, value]) => `'${key}': ${pythonFloat(value)}`);
+    .map(([key, value]) => `'${key}': ${pythonFloatRepr(value)}`);
   return `{${fields.join(', ')}}`;
 }
 

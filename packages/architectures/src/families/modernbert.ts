@@ -106,18 +106,24 @@ function parseConfig(reader: ConfigReader, base: EncoderConfigBase): ModernBertC
   reader.requireValue('rope_scaling', [], 'scaled RoPE is not implemented');
   const headDim = reader.raw['head_dim'];
   if (headDim !== undefined && headDim !== null && headDim !== base.hiddenSize / base.numAttentionHeads) {
-    throw new UnsupportedConfigError(`config.json "head_dim" ${describe(headDim)} differs from hidden/heads`, {
-      file: reader.source,
-    });
+    throw new UnsupportedConfigError(
+      `config.json "head_dim" ${describe(headDim)} differs from hidden/heads`,
+      {
+        file: reader.source,
+      },
+    );
   }
   const localAttention = reader.integer('local_attention', 128);
   const globalAttnEveryNLayers = reader.integer('global_attn_every_n_layers', 3);
   const pooling = reader.string('classifier_pooling', 'cls');
   if (pooling !== 'cls' && pooling !== 'mean') {
-    throw new UnsupportedConfigError(`config.json "classifier_pooling": ${describe(pooling)} is not implemented`, {
-      file: reader.source,
-      hint: 'Use "cls" or "mean"',
-    });
+    throw new UnsupportedConfigError(
+      `config.json "classifier_pooling": ${describe(pooling)} is not implemented`,
+      {
+        file: reader.source,
+        hint: 'Use "cls" or "mean"',
+      },
+    );
   }
   // Defaults below are ModernBertConfig's (transformers 4.48).
   return {

@@ -1,6 +1,6 @@
 /**
  * Time to unpickle one LONG4 integer of 256 KiB and of 1 MiB (the cap), the figure issue 17 asked for.
- * Run: pnpm --filter @bcmb/modeling exec tsx bench/pickle-long.ts
+ * Run: pnpm --filter @bcmb/architectures bench
  */
 import { MAX_LONG_BYTES, type PickleEnvironment, unpickle } from '../src/weights/pickle.js';
 

@@ -2,9 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from './config.js';
 import { ModelConfigError } from './errors.js';
-import { readConfig } from './pretrained.js';
+import { parseConfig, readConfig } from './registry.js';
 
 const BERT = {
   model_type: 'bert',
