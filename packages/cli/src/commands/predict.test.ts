@@ -17,7 +17,7 @@ import { predictCommand, readTexts } from './predict.js';
 
 /** Tiny BERT NER checkpoint (repository fixtures) + a 1024-token WordPiece vocabulary (@bcmb/onnx fixtures). */
 const CHECKPOINT = fileURLToPath(new URL('../../../../fixtures/models/tiny-bert-tokcls/', import.meta.url));
-const VOCAB = fileURLToPath(new URL('../../../onnx/fixtures/tiny-wordpiece/', import.meta.url));
+const VOCAB = fileURLToPath(new URL('../../../pipeline/fixtures/tiny-wordpiece/', import.meta.url));
 
 const scratch = mkdtempSync(join(tmpdir(), 'bcmb-predict-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
