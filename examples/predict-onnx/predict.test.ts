@@ -7,7 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tagNotes } from './predict.js';
 
 /** The tiny random-weight BERT NER fixture plus @bcmb/onnx's 1024-token test vocabulary. */
-const SOURCES = ['../../fixtures/models/tiny-bert-tokcls/', '../../packages/pipeline/fixtures/tiny-wordpiece/'];
+const SOURCES = [
+  '../../fixtures/models/tiny-bert-tokcls/',
+  '../../packages/pipeline/fixtures/tiny-wordpiece/',
+];
 const NOTES = fileURLToPath(new URL('./notes.jsonl', import.meta.url));
 
 const scratch = mkdtempSync(join(tmpdir(), 'bcmb-example-predict-'));

@@ -1,5 +1,6 @@
 import {
   type EncoderConfig,
+  type Family,
   familyOf,
   loadWeights,
   readConfig,
@@ -9,7 +10,7 @@ import {
 } from '@bcmb/architectures';
 import { writeFileAtomic } from '@bcmb/core';
 import { GraphBuilder, type ModelProto, serializeModel } from './graph.js';
-import { OnnxOps } from './onnx-ops.js';
+import { type OnnxGraphInputs, OnnxOps } from './onnx-ops.js';
 import { type ParameterValues, RandomValues, StateDictValues } from './weights.js';
 
 /** Graph input and output names, as Hugging Face's ONNX exports name them. */
@@ -82,6 +83,23 @@ export function exportRandomEncoder(
   );
 }
 
+/** The graph inputs of a batch of token ids, as Hugging Face's ONNX exports name them (`token_type_ids` when the family uses them). */
+export function declareTokenInputs(
+  g: GraphBuilder,
+  family: Family,
+): { inputs: OnnxGraphInputs; inputNames: string[] } {
+  const dims = ['batch', 'sequence'];
+  const inputs: OnnxGraphInputs = {
+    inputIds: g.input(INPUT_IDS, 'int64', dims),
+    attentionMask: g.input(ATTENTION_MASK, 'int64', dims),
+  };
+  if (family.usesTokenTypes) inputs.tokenTypeIds = g.input(TOKEN_TYPE_IDS, 'int64', dims);
+  return {
+    inputs,
+    inputNames: [INPUT_IDS, ATTENTION_MASK, ...(family.usesTokenTypes ? [TOKEN_TYPE_IDS] : [])],
+  };
+}
+
 function buildGraph(
   config: EncoderConfig,
   task: Task,
@@ -92,25 +110,13 @@ function buildGraph(
   const quantize = options.quantize ?? false;
   const g = new GraphBuilder();
   const dims = ['batch', 'sequence'];
-  const inputIds = g.input(INPUT_IDS, 'int64', dims);
-  const attentionMask = g.input(ATTENTION_MASK, 'int64', dims);
-  const inputNames = [INPUT_IDS, ATTENTION_MASK];
-  let tokenTypeIds: string | undefined;
-  if (family.usesTokenTypes) {
-    tokenTypeIds = g.input(TOKEN_TYPE_IDS, 'int64', dims);
-    inputNames.push(TOKEN_TYPE_IDS);
-  }
-  const ops = new OnnxOps(
-    g,
-    values,
-    { inputIds, attentionMask, tokenTypeIds },
-    {
-      quantize,
-      unpad: options.unpad ?? true,
-      maxPositions: config.maxPositionEmbeddings,
-      kernels: options.kernels ?? 'fused',
-    },
-  );
+  const { inputs, inputNames } = declareTokenInputs(g, family);
+  const ops = new OnnxOps(g, values, inputs, {
+    quantize,
+    unpad: options.unpad ?? true,
+    maxPositions: config.maxPositionEmbeddings,
+    kernels: options.kernels ?? 'fused',
+  });
   const result = family.forward(ops, config, task);
   const hidden = ops.padded(result.hidden);
   let logits: string | undefined;

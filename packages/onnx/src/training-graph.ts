@@ -8,7 +8,7 @@ import {
 } from '@bcmb/architectures';
 import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { OnnxExportError } from './errors.js';
-import { ATTENTION_MASK, INPUT_IDS, TOKEN_TYPE_IDS } from './export.js';
+import { declareTokenInputs } from './export.js';
 import { GraphBuilder } from './graph.js';
 import { type DropoutMask, OnnxOps } from './onnx-ops.js';
 import type { TrainingModel } from './training/session.js';
@@ -86,26 +86,14 @@ export function buildTrainingGraph(
   const parameters = family.parameters(config, task);
   const g = new GraphBuilder();
   const dims = ['batch', 'sequence'];
-  const inputIds = g.input(INPUT_IDS, 'int64', dims);
-  const attentionMask = g.input(ATTENTION_MASK, 'int64', dims);
-  const inputNames = [INPUT_IDS, ATTENTION_MASK];
-  let tokenTypeIds: string | undefined;
-  if (family.usesTokenTypes) {
-    tokenTypeIds = g.input(TOKEN_TYPE_IDS, 'int64', dims);
-    inputNames.push(TOKEN_TYPE_IDS);
-  }
-  const ops = new OnnxOps(
-    g,
-    new ShapesOnly(parameters),
-    { inputIds, attentionMask, tokenTypeIds },
-    {
-      quantize: false,
-      unpad: true,
-      maxPositions: config.maxPositionEmbeddings,
-      training: true,
-      dropoutMasks: options.dropoutMasks ?? 'inputs',
-    },
-  );
+  const { inputs, inputNames } = declareTokenInputs(g, family);
+  const ops = new OnnxOps(g, new ShapesOnly(parameters), inputs, {
+    quantize: false,
+    unpad: true,
+    maxPositions: config.maxPositionEmbeddings,
+    training: true,
+    dropoutMasks: options.dropoutMasks ?? 'inputs',
+  });
   const result = family.forward(ops, config, task);
   const logits = ops.value(result.logits as NonNullable<typeof result.logits>);
   inputNames.push(LABELS);

@@ -31,38 +31,13 @@ import {
   lossAndGradients,
   weightDecayByParameter,
 } from '../src/index.js';
+import { BENCH_SHAPES } from './shapes.js';
 
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 16);
 const LENGTH = 128;
 const ITERS = Number(process.env['BENCH_ITERS'] ?? 1);
 const LAYERS = process.env['BENCH_LAYERS'] === undefined ? undefined : Number(process.env['BENCH_LAYERS']);
 const OPTIMIZER = process.env['BENCH_OPTIMIZER'] !== 'off';
-
-/** The published shapes (bert-base-cased / Bio_ClinicalBERT, answerdotai/ModernBERT-base); weights are random. */
-const SHAPES: Record<string, Record<string, unknown>> = {
-  'bert-base': {
-    model_type: 'bert',
-    vocab_size: 28996,
-    hidden_size: 768,
-    num_hidden_layers: 12,
-    num_attention_heads: 12,
-    intermediate_size: 3072,
-    max_position_embeddings: 512,
-  },
-  'modernbert-base': {
-    model_type: 'modernbert',
-    vocab_size: 50368,
-    hidden_size: 768,
-    num_hidden_layers: 22,
-    num_attention_heads: 12,
-    intermediate_size: 1152,
-    local_attention: 128,
-    global_attn_every_n_layers: 3,
-    max_position_embeddings: 8192,
-    pad_token_id: 50283,
-    classifier_pooling: 'mean',
-  },
-};
 
 /** GFLOP/s of the backend's plain GEMM on the dominant training shape: [B·L, 768] · [768, 3072]. */
 function gemmRate(): number {
@@ -80,7 +55,7 @@ function megabytes(bytes: number | undefined): string {
 }
 
 function benchModel(name: string): void {
-  const shape = { ...SHAPES[name], num_labels: 6, ...(LAYERS ? { num_hidden_layers: LAYERS } : {}) };
+  const shape = { ...BENCH_SHAPES[name], num_labels: 6, ...(LAYERS ? { num_hidden_layers: LAYERS } : {}) };
   const config = parseConfig(shape, `${name} (bench shape)`);
   const model: EncoderModel = createModel(config, 'sequence-classification');
   const parameters = model.parameters();
@@ -127,7 +102,7 @@ const backend = await initBackend({
 console.log(
   `backend ${backend.name}: training steps of ${BATCH} × ${LENGTH} tokens, ${ITERS} timed after 1 warm-up; GEMM [${BATCH * LENGTH}x768]·[768x3072] measured before and after each model's timed steps`,
 );
-const models = process.env['BENCH_MODELS']?.split(',') ?? Object.keys(SHAPES);
+const models = process.env['BENCH_MODELS']?.split(',') ?? Object.keys(BENCH_SHAPES);
 for (const name of models) {
   try {
     benchModel(name);
