@@ -11,8 +11,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { GraphBuilder, serializeModel } from '../src/graph.js';
-import { loadOnnxRuntime } from '../src/runtime.js';
+import { ortGemmGflops } from '../src/gemm-probe.js';
 import { type GraphOptimizationLevel, TrainingSession } from '../src/training/session.js';
 import {
   buildEncoderClassifier,
@@ -35,37 +34,6 @@ const shape: EncoderShape = {
 };
 const steps = env('BENCH_STEPS', 3);
 const level = (process.env.BENCH_OPT ?? 'all') as GraphOptimizationLevel;
-
-/** Seconds per call of one [tokens, 768] × [768, 3072] MatMul on ORT, and its GFLOP/s. */
-async function gemmProbe(
-  rows: number,
-  inner: number,
-  cols: number,
-): Promise<{ gflops: number; seconds: number }> {
-  const ort = await loadOnnxRuntime();
-  const g = new GraphBuilder();
-  const x = g.input('x', 'float32', [rows, inner]);
-  const w = g.input('w', 'float32', [inner, cols]);
-  g.output(g.one('MatMul', [x, w]), 'y', 'float32', [rows, cols]);
-  const session = await ort.InferenceSession.create(serializeModel(g.build('gemm', '')), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
-  const feeds = {
-    x: new ort.Tensor('float32', new Float32Array(rows * inner).fill(0.5), [rows, inner]),
-    w: new ort.Tensor('float32', new Float32Array(inner * cols).fill(0.25), [inner, cols]),
-  };
-  const out = { y: new ort.Tensor('float32', new Float32Array(rows * cols), [rows, cols]) };
-  await session.run(feeds, out);
-  const iterations = 10;
-  const start = performance.now();
-  for (let i = 0; i < iterations; i++) await session.run(feeds, out);
-  const seconds = (performance.now() - start) / 1000 / iterations;
-  await session.release();
-  return { gflops: (2 * rows * inner * cols) / seconds / 1e9, seconds };
-}
 
 /** Matrix-product FLOPs of one training step (forward + 2× backward) of the encoder, attention included. */
 function stepFlops(s: EncoderShape): number {
@@ -96,7 +64,9 @@ async function main(): Promise<void> {
   console.log(
     `ONNX training step: ${shape.layers} layers × hidden ${shape.hidden}, ${shape.heads} heads, MLP ${shape.mlp}, vocab ${shape.vocab}, batch ${shape.batch} × ${shape.seq}, ${threads} threads, graph optimisation ${level}`,
   );
-  const probe = await gemmProbe(shape.batch * shape.seq, shape.hidden, shape.mlp);
+  const probe = {
+    gflops: await ortGemmGflops(shape.batch * shape.seq, shape.hidden, shape.mlp, { threads }),
+  };
   console.log(
     `ORT GEMM probe [${shape.batch * shape.seq}×${shape.hidden}]·[${shape.hidden}×${shape.mlp}]: ${probe.gflops.toFixed(1)} GFLOP/s`,
   );

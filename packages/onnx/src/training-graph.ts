@@ -12,7 +12,7 @@ import { declareTokenInputs } from './export.js';
 import { GraphBuilder } from './graph.js';
 import { type DropoutMask, OnnxOps } from './onnx-ops.js';
 import type { TrainingModel } from './training/session.js';
-import { type ParameterValues, RandomValues, StateDictValues } from './weights.js';
+import { ParameterList, type ParameterValues, RandomValues, StateDictValues } from './weights.js';
 
 /** Graph input of the labels: `[B, L]` int64 token labels, `[B]` int64 classes, `[B, C]` float targets. */
 export const LABELS = 'labels';
@@ -40,29 +40,9 @@ export interface TrainingGraphOptions {
 }
 
 /** Shapes of the parameters, served to the ops from the family's list (a training graph holds no values). */
-class ShapesOnly implements ParameterValues {
-  private readonly specs: Map<string, ParameterSpec>;
-
-  constructor(parameters: readonly ParameterSpec[]) {
-    this.specs = new Map(parameters.map((spec) => [spec.name, spec]));
-  }
-
-  private spec(name: string): ParameterSpec {
-    const spec = this.specs.get(name);
-    if (!spec) throw new OnnxExportError(`the model has no parameter "${name}"`);
-    return spec;
-  }
-
+class ShapesOnly extends ParameterList implements ParameterValues {
   get(name: string): Float32Array {
     throw new OnnxExportError(`a training graph takes "${name}" as an input, not as a value`);
-  }
-
-  shape(name: string): number[] {
-    return this.spec(name).shape;
-  }
-
-  role(name: string): ParameterSpec['role'] {
-    return this.spec(name).role;
   }
 }
 

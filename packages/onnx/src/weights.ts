@@ -10,11 +10,19 @@ export interface ParameterValues {
 }
 
 /** The family's parameter list by name, for `shape` and `role`. */
-class ParameterList {
+export class ParameterList {
   private readonly specs: Map<string, ParameterSpec>;
 
   constructor(parameters: readonly ParameterSpec[]) {
     this.specs = new Map(parameters.map((spec) => [spec.name, spec]));
+  }
+
+  shape(name: string): number[] {
+    return this.spec(name).shape;
+  }
+
+  role(name: string): ParameterSpec['role'] {
+    return this.spec(name).role;
   }
 
   spec(name: string): ParameterSpec {
@@ -36,14 +44,6 @@ export class StateDictValues extends ParameterList implements ParameterValues {
     private readonly familyPrefix: string,
   ) {
     super(parameters);
-  }
-
-  shape(name: string): number[] {
-    return this.spec(name).shape;
-  }
-
-  role(name: string): ParameterSpec['role'] {
-    return this.spec(name).role;
   }
 
   private find(name: string): WeightTensor | undefined {
@@ -94,14 +94,6 @@ export class RandomValues extends ParameterList implements ParameterValues {
   constructor(parameters: readonly ParameterSpec[], seed = 42) {
     super(parameters);
     this.state = seed >>> 0 || 1;
-  }
-
-  shape(name: string): number[] {
-    return this.spec(name).shape;
-  }
-
-  role(name: string): ParameterSpec['role'] {
-    return this.spec(name).role;
   }
 
   get(name: string): Float32Array {
