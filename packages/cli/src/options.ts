@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from 'commander';
+import { TRAINING_ENGINES, type TrainingDevice, type TrainingEngineName } from '@bcmb/trainer';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
 function integerAtLeast(minimum: number): (value: string) => number {
   return (value) => {
@@ -42,4 +43,50 @@ export function list(value: string, previous: string[] = []): string[] {
       .map((part) => part.trim())
       .filter((part) => part !== ''),
   ];
+}
+
+/** `--engine`, `--device`, `--threads`: which training engine runs (finetune, sweep, demo). */
+export interface EngineFlags {
+  engine?: TrainingEngineName;
+  device?: TrainingDevice;
+  threads?: number;
+}
+
+export function addEngineOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--engine <name>',
+        'training engine: onnx (ONNX Runtime native kernels) or tfjs (default: onnx when onnxruntime-node loads, else tfjs with a note)',
+      ).choices([...TRAINING_ENGINES]),
+    )
+    .addOption(
+      new Option(
+        '--device <device>',
+        'onnx engine: cpu, or cuda (ONNX Runtime CUDA provider: CUDA 12 + cuDNN 9 and onnxruntime-node’s CUDA binaries)',
+      ).choices(['cpu', 'cuda']),
+    )
+    .option(
+      '--threads <n>',
+      'onnx engine: ONNX Runtime intra-op threads (default: every core)',
+      positiveInteger,
+    );
+}
+
+/** The engine flags as a command line (what sweep children receive). */
+export function engineArgs(flags: EngineFlags): string[] {
+  return [
+    ...(flags.engine ? ['--engine', flags.engine] : []),
+    ...(flags.device ? ['--device', flags.device] : []),
+    ...(flags.threads ? ['--threads', String(flags.threads)] : []),
+  ];
+}
+
+/** The engine flags as finetune options. */
+export function engineOptions(flags: EngineFlags): EngineFlags {
+  return {
+    ...(flags.engine ? { engine: flags.engine } : {}),
+    ...(flags.device ? { device: flags.device } : {}),
+    ...(flags.threads ? { threads: flags.threads } : {}),
+  };
 }

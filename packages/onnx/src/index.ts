@@ -8,6 +8,7 @@ export {
   type Sequence,
 } from './batching.js';
 export { OnnxExportError, OnnxInputError, OnnxRuntimeMissingError } from './errors.js';
+export { type EvaluationOutput, EvaluationSession } from './evaluation-session.js';
 export {
   ATTENTION_MASK,
   type ExportedModel,
@@ -26,6 +27,8 @@ export { type ModelProto, MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } fr
 export { type OnnxGraphInputs, OnnxOps, type OnnxOpsOptions, type OnnxValue } from './onnx-ops.js';
 export { type QuantizedMatrix, quantizePerChannel } from './quantize.js';
 export {
+  assertCudaProviderInstalled,
+  cudaUnavailableError,
   type Device,
   loadOnnxRuntime,
   OnnxSession,
@@ -43,6 +46,8 @@ export {
 } from './speedbench-engine.js';
 export {
   type FeedTensor,
+  type ParameterMoments,
+  type StepControl,
   type TrainingModel,
   TrainingSession,
   type TrainingSessionOptions,

@@ -79,9 +79,12 @@ export interface OnnxOpsOptions {
   /**
    * Training graphs' dropout masks: `inputs` (the caller feeds each mask, e.g. from the trainer's seeded
    * generator; exact and reproducible, but an attention mask is `[B, heads, L, L]` per layer) or `graph` (drawn
-   * inside the graph by RandomUniformLike, one fixed seed per node: reproducible from the start of a session).
+   * inside the graph by RandomUniformLike, one fixed seed per node: reproducible from the start of a session) or
+   * `none` (no dropout: the forward of an evaluation).
    */
-  dropoutMasks?: 'inputs' | 'graph';
+  dropoutMasks?: 'inputs' | 'graph' | 'none';
+  /** First seed of the masks drawn in the graph (node i draws with `dropoutSeed + i`); default 1. */
+  dropoutSeed?: number;
 }
 
 /** A dropout mask the caller feeds: 0 or 1/(1-rate) per element, shaped like the value it multiplies. */
@@ -423,7 +426,7 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
   }
 
   dropout(x: OnnxValue, rate: number): OnnxValue {
-    if (!this.training || rate === 0) return x;
+    if (!this.training || rate === 0 || this.options.dropoutMasks === 'none') return x;
     if (this.options.dropoutMasks === 'graph')
       return {
         ...x,
@@ -444,7 +447,10 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
   private drawnMask(x: string, rate: number): string {
     const g = this.g;
     const shaped = g.one('ConstantOfShape', [g.one('Shape', [x])]);
-    const draw = g.one('RandomUniformLike', [shaped], { dtype: 1, seed: { float: 1 + this.drawnMasks++ } });
+    const draw = g.one('RandomUniformLike', [shaped], {
+      dtype: 1,
+      seed: { float: (this.options.dropoutSeed ?? 1) + this.drawnMasks++ },
+    });
     const keep = g.one('Cast', [g.one('Less', [draw, g.constFloat([1 - rate], true)])], { to: 1 });
     return g.one('Mul', [keep, g.constFloat([1 / (1 - rate)], true)]);
   }
@@ -453,7 +459,7 @@ export class OnnxOps implements EncoderOps<OnnxValue> {
 
   /** The mask of attention-probability dropout, when training with a positive rate. */
   private attentionDropout(spec: AttentionSpec): string | ((probs: string) => string) | undefined {
-    if (!this.training || spec.dropout === 0) return undefined;
+    if (!this.training || spec.dropout === 0 || this.options.dropoutMasks === 'none') return undefined;
     if (this.options.dropoutMasks === 'graph') return (probs) => this.drawnMask(probs, spec.dropout);
     const input = this.g.input(`dropout_mask_${this.dropoutMasks.length}`, 'float32', [
       'batch',

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { OnnxInputError, OnnxRuntimeMissingError } from './errors.js';
 import { type ExportedModel, TOKEN_TYPE_IDS } from './export.js';
@@ -33,6 +36,39 @@ export async function onnxRuntimeAvailable(): Promise<true | string> {
 }
 
 export type Device = 'cpu' | 'cuda' | 'auto';
+
+/** The library onnxruntime-node's install script adds for CUDA (absent from the npm tarball). */
+function cudaProviderLibrary(): string {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+  const file =
+    process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  return join(packageDir, 'bin', 'napi-v6', process.platform, process.arch, file);
+}
+
+/**
+ * The typed error for a CUDA provider that cannot load: what is missing (CUDA 12, cuDNN 9, onnxruntime-node's
+ * CUDA binaries) and how to install it.
+ */
+export function cudaUnavailableError(detail: string, cause?: unknown): OnnxRuntimeMissingError {
+  return new OnnxRuntimeMissingError(
+    `ONNX Runtime's CUDA execution provider cannot load: ${detail}. It needs the CUDA 12 and cuDNN 9 libraries and onnxruntime-node's CUDA binaries (libonnxruntime_providers_cuda)`,
+    {
+      ...(cause === undefined ? {} : { cause }),
+      hint: 'Install CUDA 12 + cuDNN 9 (on LD_LIBRARY_PATH), then fetch the CUDA binaries with `ONNXRUNTIME_NODE_INSTALL_CUDA=true npm rebuild onnxruntime-node`; or use device cpu',
+    },
+  );
+}
+
+/** Throws `cudaUnavailableError` when onnxruntime-node's CUDA provider library is not installed (checked without ORT). */
+export function assertCudaProviderInstalled(): void {
+  let library: string;
+  try {
+    library = cudaProviderLibrary();
+  } catch (error) {
+    throw cudaUnavailableError('onnxruntime-node is not installed', error);
+  }
+  if (!existsSync(library)) throw cudaUnavailableError(`${library} is missing`);
+}
 
 export interface SessionOptions {
   /** `cpu` (default), `cuda` (fails if the CUDA provider is missing) or `auto` (CUDA when it loads, else CPU). */
@@ -119,16 +155,13 @@ export class OnnxSession {
             source,
             sessionOptions(ort, providers, threads, options.spinning ?? true),
           );
+    if (device === 'cuda') assertCudaProviderInstalled();
     if (device !== 'cpu') {
       try {
+        if (device === 'auto') assertCudaProviderInstalled();
         return new OnnxSession(ort, await open(['cuda', 'cpu']), 'cuda');
       } catch (error) {
-        if (device === 'cuda') {
-          throw new OnnxRuntimeMissingError('the CUDA execution provider of onnxruntime-node cannot load', {
-            cause: error,
-            hint: 'Install onnxruntime-node with its CUDA binaries (run its install script with CUDA 12), or use device "cpu"',
-          });
-        }
+        if (device === 'cuda') throw cudaUnavailableError('session creation failed', error);
       }
     }
     return new OnnxSession(ort, await open(['cpu']), 'cpu');

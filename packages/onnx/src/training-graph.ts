@@ -35,8 +35,10 @@ export interface TrainingGraph {
 export interface TrainingGraphOptions {
   /** Sequence classification's loss; required for that task. */
   problemType?: ConfigProblemType;
-  /** Dropout masks fed as inputs (default) or drawn in the graph (see `OnnxOpsOptions.dropoutMasks`). */
-  dropoutMasks?: 'inputs' | 'graph';
+  /** Dropout masks fed as inputs (default), drawn in the graph, or none (see `OnnxOpsOptions.dropoutMasks`). */
+  dropoutMasks?: 'inputs' | 'graph' | 'none';
+  /** First seed of in-graph masks (see `OnnxOpsOptions.dropoutSeed`). */
+  dropoutSeed?: number;
 }
 
 /** Shapes of the parameters, served to the ops from the family's list (a training graph holds no values). */
@@ -73,6 +75,7 @@ export function buildTrainingGraph(
     maxPositions: config.maxPositionEmbeddings,
     training: true,
     dropoutMasks: options.dropoutMasks ?? 'inputs',
+    ...(options.dropoutSeed === undefined ? {} : { dropoutSeed: options.dropoutSeed }),
   });
   const result = family.forward(ops, config, task);
   const logits = ops.value(result.logits as NonNullable<typeof result.logits>);

@@ -1,6 +1,8 @@
 import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
+  CONFIG_FILE,
+  DEFAULT_SAFETENSORS_METADATA,
   readSafetensors,
   SAFETENSORS_WEIGHTS_FILE,
   type StateDict,
@@ -8,8 +10,8 @@ import {
   writeSafetensors,
 } from '@bcmb/architectures';
 import { removeDirAtomic, replaceDirAtomic, writeFileAtomic } from '@bcmb/core';
-import { type EncoderModel, savePretrained } from '@bcmb/modeling';
-import * as tf from '@tensorflow/tfjs-core';
+import type { EncoderModel } from '@bcmb/modeling';
+import { assignWeights } from './engines/layout.js';
 import { CheckpointError } from './errors.js';
 import type { LogEntry } from './log.js';
 import type { AdamWState } from './optim/adamw.js';
@@ -35,7 +37,11 @@ export interface TrainerState {
 }
 
 export interface CheckpointContents {
-  model: EncoderModel;
+  /** config.json as save_pretrained writes it. */
+  configJson: string;
+  /** The weights, Hugging Face names, PyTorch layout (model.safetensors). */
+  weights: StateDict;
+  /** Moments in the weights' layout. */
   optimizer: AdamWState;
   state: TrainerState;
   trainingArgs: Record<string, unknown>;
@@ -54,10 +60,15 @@ export function checkpointName(globalStep: number): string {
 export async function saveCheckpoint(outputDir: string, contents: CheckpointContents): Promise<string> {
   const dir = join(outputDir, checkpointName(contents.state.global_step));
   await replaceDirAtomic(dir, async (temp) => {
-    await savePretrained(contents.model, temp);
-    await writeSafetensors(join(temp, OPTIMIZER_STATE_FILE), optimizerTensors(contents.optimizer), {
-      step: String(contents.optimizer.step),
+    await writeSafetensors(join(temp, SAFETENSORS_WEIGHTS_FILE), contents.weights, {
+      ...DEFAULT_SAFETENSORS_METADATA,
     });
+    await writeFileAtomic(join(temp, CONFIG_FILE), contents.configJson);
+    await writeSafetensors(
+      join(temp, OPTIMIZER_STATE_FILE),
+      optimizerTensors(contents.optimizer, contents.weights),
+      { step: String(contents.optimizer.step) },
+    );
     await writeJson(join(temp, TRAINER_STATE_FILE), contents.state);
     await writeJson(join(temp, TRAINING_ARGS_FILE), contents.trainingArgs);
     if (contents.tokenizerDir) await copyTokenizerFiles(contents.tokenizerDir, temp);
@@ -78,11 +89,12 @@ async function copyTokenizerFiles(from: string, to: string): Promise<void> {
   }
 }
 
-function optimizerTensors(state: AdamWState): StateDict {
+function optimizerTensors(state: AdamWState, weights: StateDict): StateDict {
   const dict: StateDict = new Map();
   for (const [name, moments] of state.moments) {
-    dict.set(`${name}.exp_avg`, { shape: [moments.expAvg.length], data: moments.expAvg });
-    dict.set(`${name}.exp_avg_sq`, { shape: [moments.expAvgSq.length], data: moments.expAvgSq });
+    const shape = weights.get(name)?.shape ?? [moments.expAvg.length];
+    dict.set(`${name}.exp_avg`, { shape, data: moments.expAvg });
+    dict.set(`${name}.exp_avg_sq`, { shape, data: moments.expAvgSq });
   }
   return dict;
 }
@@ -167,34 +179,42 @@ export async function readTrainerState(checkpointDir: string): Promise<TrainerSt
   }
 }
 
+/** A checkpoint's model.safetensors (Hugging Face names, PyTorch layout). */
+export async function readCheckpointWeights(
+  checkpointDir: string,
+): Promise<{ file: string; weights: StateDict }> {
+  const file = join(checkpointDir, SAFETENSORS_WEIGHTS_FILE);
+  return { file, weights: await readSafetensors(file) };
+}
+
 /** Copies a checkpoint's model.safetensors into the model's variables (kernels transposed back to [in, out]). */
 export async function loadModelWeights(model: EncoderModel, checkpointDir: string): Promise<void> {
-  const file = join(checkpointDir, SAFETENSORS_WEIGHTS_FILE);
-  const dict = await readSafetensors(file);
-  for (const [name, variable] of model.params.variables) {
-    const weight = dict.get(name);
-    if (!weight) throw new CheckpointError(`checkpoint has no weight ${name}`, { file });
-    tf.tidy(() => {
-      const value = tf.tensor(weight.data, weight.shape, 'float32');
-      variable.assign(model.params.transposed.has(name) ? tf.transpose(value) : value);
-    });
-  }
+  const { file, weights } = await readCheckpointWeights(checkpointDir);
+  assignWeights(model, weights, file);
 }
 
 /** The AdamW state saved with a checkpoint taken after `step` optimizer updates. */
 export async function loadOptimizerState(
   checkpointDir: string,
-  names: Iterable<string>,
+  shapes: Map<string, number[]>,
   step: number,
 ): Promise<AdamWState> {
   const file = join(checkpointDir, OPTIMIZER_STATE_FILE);
   const dict = await readSafetensors(file);
   const moments: AdamWState['moments'] = new Map();
-  for (const name of names) {
+  for (const [name, shape] of shapes) {
     const expAvg = dict.get(`${name}.exp_avg`);
     const expAvgSq = dict.get(`${name}.exp_avg_sq`);
     if (!expAvg || !expAvgSq)
       throw new CheckpointError(`optimizer state has no moments for ${name}`, { file });
+    if (expAvg.shape.join(',') !== shape.join(','))
+      throw new CheckpointError(
+        `optimizer moments of ${name} have shape [${expAvg.shape.join(', ')}], the parameter [${shape.join(', ')}]`,
+        {
+          file,
+          hint: 'Checkpoints of bcmb 0.1 stored moments flat in the tfjs layout: resume them with bcmb 0.1, or start the run again',
+        },
+      );
     moments.set(name, { expAvg: expAvg.data, expAvgSq: expAvgSq.data });
   }
   return { step, moments };

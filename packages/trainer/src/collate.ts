@@ -35,11 +35,32 @@ export function alignWordLabels(
   });
 }
 
+/** A padded batch as plain arrays (row-major), what every engine starts from. */
+export interface HostBatch {
+  kind: ProblemType;
+  /** [examples, longest length]. */
+  shape: [number, number];
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  tokenTypeIds?: Int32Array;
+  /** Class ids `[B]`, multi-hot rows `[B, C]` (float) or token labels `[B, L]` (-100 on padding). */
+  labels: Int32Array | Float32Array;
+  labelShape: number[];
+  /** Each example's length in tokens. */
+  lengths: number[];
+  /** Real (non-padding) tokens in the batch. */
+  tokens: number;
+}
+
 /**
  * Dynamic padding to the longest example, right side, like `DataCollatorWithPadding` (labels stacked) and
  * `DataCollatorForTokenClassification` (token labels padded with -100).
  */
-export function collate(examples: readonly EncodedExample[], padTokenId: number, kind: ProblemType): Batch {
+export function collateArrays(
+  examples: readonly EncodedExample[],
+  padTokenId: number,
+  kind: ProblemType,
+): HostBatch {
   const length = Math.max(...examples.map((e) => e.inputIds.length));
   const size = examples.length * length;
   const ids = new Int32Array(size).fill(padTokenId);
@@ -58,10 +79,13 @@ export function collate(examples: readonly EncodedExample[], padTokenId: number,
   });
   const shape: [number, number] = [examples.length, length];
   return {
-    inputIds: tf.tensor2d(ids, shape, 'int32'),
-    attentionMask: tf.tensor2d(mask, shape, 'int32'),
-    ...(withTypes ? { tokenTypeIds: tf.tensor2d(types, shape, 'int32') } : {}),
-    labels: collateLabels(examples, kind, tokenLabels, shape),
+    kind,
+    shape,
+    inputIds: ids,
+    attentionMask: mask,
+    ...(withTypes ? { tokenTypeIds: types } : {}),
+    ...collateLabels(examples, kind, tokenLabels, shape),
+    lengths: examples.map((e) => e.inputIds.length),
     tokens,
   };
 }
@@ -71,22 +95,40 @@ function collateLabels(
   kind: ProblemType,
   tokenLabels: Int32Array | null,
   shape: [number, number],
-): tf.Tensor {
+): Pick<HostBatch, 'labels' | 'labelShape'> {
   switch (kind) {
     case 'token':
-      return tf.tensor2d(tokenLabels!, shape, 'int32');
+      return { labels: tokenLabels!, labelShape: shape };
     case 'single_label':
-      return tf.tensor1d(
-        examples.map((e) => e.label as number),
-        'int32',
-      );
-    case 'multi_label':
-      return tf.tensor2d(
-        examples.map((e) => e.label as number[]),
-        undefined,
-        'float32',
-      );
+      return { labels: Int32Array.from(examples, (e) => e.label as number), labelShape: [examples.length] };
+    case 'multi_label': {
+      const width = (examples[0]!.label as number[]).length;
+      return {
+        labels: Float32Array.from(examples.flatMap((e) => e.label as number[])),
+        labelShape: [examples.length, width],
+      };
+    }
   }
+}
+
+/** The batch as tfjs tensors (a valid `ModelInputs`; dispose with `disposeBatch`). */
+export function batchTensors(host: HostBatch): Batch {
+  return {
+    inputIds: tf.tensor2d(host.inputIds, host.shape, 'int32'),
+    attentionMask: tf.tensor2d(host.attentionMask, host.shape, 'int32'),
+    ...(host.tokenTypeIds ? { tokenTypeIds: tf.tensor2d(host.tokenTypeIds, host.shape, 'int32') } : {}),
+    labels: tf.tensor(
+      host.labels,
+      host.labelShape,
+      host.labels instanceof Float32Array ? 'float32' : 'int32',
+    ),
+    tokens: host.tokens,
+  };
+}
+
+/** `collateArrays` as tfjs tensors. */
+export function collate(examples: readonly EncodedExample[], padTokenId: number, kind: ProblemType): Batch {
+  return batchTensors(collateArrays(examples, padTokenId, kind));
 }
 
 export function disposeBatch(batch: Batch): void {

@@ -5,9 +5,8 @@ import {
   computeSingleLabelMetrics,
   computeTokenClassificationMetrics,
 } from '@bcmb/metrics';
-import type { EncoderModel } from '@bcmb/modeling';
-import * as tf from '@tensorflow/tfjs-core';
-import { batchIndices, collate, disposeBatch, type EncodedExample } from './collate.js';
+import { batchIndices, collateArrays, type EncodedExample } from './collate.js';
+import type { TrainingEngine } from './engines/engine.js';
 import type { LogEntry } from './log.js';
 import { roundTo } from './log.js';
 
@@ -70,7 +69,7 @@ const RATE_DECIMALS = 3;
  * then compute_metrics; keys come out as transformers orders them: `eval_loss`, the metrics, runtime and rates.
  */
 export async function evaluateModel(
-  model: EncoderModel,
+  engine: Pick<TrainingEngine, 'evaluate'>,
   examples: readonly EncodedExample[],
   options: EvaluateOptions,
 ): Promise<LogEntry> {
@@ -84,21 +83,14 @@ export async function evaluateModel(
   const logits: Float32Array[] = [];
   let lossSum = 0;
   for (const indices of batches) {
-    const batchExamples = indices.map((i) => examples[i]!);
-    const batch = collate(batchExamples, options.padTokenId, options.kind);
-    const [loss, flat] = tf.tidy(() => {
-      const output = model.forward(batch, { training: false });
-      return [output.loss!.dataSync()[0]!, output.logits!.dataSync() as Float32Array];
-    });
-    disposeBatch(batch);
-    lossSum += loss * indices.length;
-    const length = batch.inputIds.shape[1];
-    const perExample = flat.length / indices.length;
-    batchExamples.forEach((example, b) => {
-      const start = b * perExample;
-      const width = options.kind === 'token' ? (perExample / length) * example.inputIds.length : perExample;
-      logits.push(flat.slice(start, start + width));
-    });
+    const batch = collateArrays(
+      indices.map((i) => examples[i]!),
+      options.padTokenId,
+      options.kind,
+    );
+    const output = await engine.evaluate(batch);
+    lossSum += output.loss * indices.length;
+    logits.push(...output.logits);
     progress.increment(1);
   }
   progress.stop();

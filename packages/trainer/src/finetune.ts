@@ -7,6 +7,8 @@ import { pythonFloatRepr } from '@bcmb/metrics';
 import { type EncoderModel, type FromPretrainedOptions, fromPretrained, randomModel } from '@bcmb/modeling';
 import { loadTokenizer, researchMaxLength } from '@bcmb/tokenizer';
 import { encodeExamples, type RawExample } from './encode.js';
+import type { TrainingDevice, TrainingEngineName } from './engines/engine.js';
+import { resolveEngine } from './engines/select.js';
 import { bestMetricFor, taskMetrics } from './evaluation.js';
 import type { LogEntry } from './log.js';
 import { seededRandom, withMathRandomAsync } from './seed.js';
@@ -55,6 +57,11 @@ export interface FinetuneOptions {
    */
   logLines?: boolean;
   signal?: AbortSignal;
+  /** Training engine: `onnx`, `tfjs` or `auto` (default: onnx when onnxruntime-node loads). */
+  engine?: TrainingEngineName | 'auto';
+  /** ONNX Runtime device (onnx engine). */
+  device?: TrainingDevice;
+  threads?: number;
 }
 
 export interface FinetuneResult {
@@ -192,6 +199,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const effectiveBatchSize = run.batchSize * run.accumulationSteps;
   const { adapter, root, rawDir } = await checkFinetuneInputs(options);
   await checkModelDir(options.modelDir, options.randomInit !== true);
+  const engine = await resolveEngine(options, log);
   log(`Effective batch size: ${effectiveBatchSize}`);
 
   const task = await loadTask(adapter.name, {
@@ -219,6 +227,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   log(`Checkpoints will be saved in: ${checkpointDir}`);
   const trainer = new Trainer({
     model,
+    engine,
+    ...(options.device ? { device: options.device } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+    onNote: log,
     kind,
     padTokenId: tokenizer.specialTokens.pad?.id ?? config.padTokenId ?? 0,
     train: splits.train,
@@ -300,7 +312,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       logHistory: output.logHistory,
     };
   } finally {
-    trainer.dispose();
+    await trainer.dispose();
     model.dispose();
   }
 }

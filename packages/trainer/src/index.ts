@@ -18,6 +18,7 @@ export {
   loadModelWeights,
   loadOptimizerState,
   OPTIMIZER_STATE_FILE,
+  readCheckpointWeights,
   readTrainerState,
   saveCheckpoint,
   TRAINER_STATE_FILE,
@@ -27,14 +28,34 @@ export {
   alignWordLabels,
   type Batch,
   batchIndices,
+  batchTensors,
   collate,
+  collateArrays,
   disposeBatch,
   type EncodedExample,
+  type HostBatch,
   type MicroBatch,
   microBatches,
 } from './collate.js';
 export { DEMO_HYPERPARAMETERS, type DemoAssets, demoAssets } from './demo.js';
 export { type EncodeOptions, encodeExamples, type RawExample } from './encode.js';
+export {
+  type EvaluationBatchResult,
+  type MicroStep,
+  type MicroStepResult,
+  TRAINING_ENGINES,
+  type TrainingDevice,
+  type TrainingEngine,
+  type TrainingEngineName,
+} from './engines/engine.js';
+export { OnnxTrainingEngine } from './engines/onnx-engine.js';
+export {
+  createTrainingEngine,
+  type EngineChoice,
+  type EngineSettings,
+  resolveEngine,
+} from './engines/select.js';
+export { TfjsTrainingEngine } from './engines/tfjs-engine.js';
 export { CheckpointError, TrainingError } from './errors.js';
 export {
   bestMetricFor,

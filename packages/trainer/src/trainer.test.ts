@@ -5,6 +5,7 @@ import type { ProblemType } from '@bcmb/datasets';
 import { initBackend } from '@bcmb/modeling';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRAINING_ENGINES, type TrainingEngineName } from './engines/engine.js';
 import { bestMetricFor, taskMetrics } from './evaluation.js';
 import { randomExamples, tinyModel } from './testing/synthetic.js';
 import { Trainer, type TrainingArguments } from './trainer.js';
@@ -22,6 +23,7 @@ afterAll(async () => {
 });
 
 interface RunOptions {
+  engine: TrainingEngineName;
   kind: ProblemType;
   args: Partial<TrainingArguments>;
   count?: number;
@@ -39,6 +41,7 @@ async function run(options: RunOptions) {
   const abort = new AbortController();
   let evaluations = 0;
   const trainer = new Trainer({
+    engine: options.engine,
     onLog: (entry) => {
       if (entry['eval_loss'] !== undefined && ++evaluations === options.abortAfterEpochs) abort.abort();
     },
@@ -56,7 +59,7 @@ async function run(options: RunOptions) {
     const onTrain = await trainer.evaluate(train, 'train_eval');
     return { output, onTrain };
   } finally {
-    trainer.dispose();
+    await trainer.dispose();
     model.dispose();
   }
 }
@@ -66,9 +69,10 @@ const lossCurve = (history: readonly Record<string, number>[]) =>
     .filter((e) => e['loss'] !== undefined)
     .map((e) => [e['step'], e['loss'], e['grad_norm'], e['learning_rate']]);
 
-describe('Trainer', () => {
+describe.each(TRAINING_ENGINES)('Trainer on the %s engine', (engine) => {
   it('overfits 32 random sequence-classification examples to ≥ 0.95 training accuracy', async () => {
     const { onTrain } = await run({
+      engine,
       kind: 'single_label',
       args: { learningRate: 5e-3, epochs: 20, batchSize: 16, weightDecay: 0 },
     });
@@ -77,6 +81,7 @@ describe('Trainer', () => {
 
   it('overfits 32 token-classification examples to ≥ 0.95 training accuracy', async () => {
     const { onTrain } = await run({
+      engine,
       kind: 'token',
       args: { learningRate: 5e-3, epochs: 20, batchSize: 16, weightDecay: 0 },
     });
@@ -85,9 +90,9 @@ describe('Trainer', () => {
 
   it('gives an identical loss curve for the same seed (dropout on) and a different one for another seed', async () => {
     const args = { learningRate: 1e-3, epochs: 2, batchSize: 4, loggingSteps: 1, accumulationSteps: 2 };
-    const a = await run({ kind: 'single_label', count: 16, args: { ...args, seed: 7 } });
-    const b = await run({ kind: 'single_label', count: 16, args: { ...args, seed: 7 } });
-    const c = await run({ kind: 'single_label', count: 16, args: { ...args, seed: 8 } });
+    const a = await run({ engine, kind: 'single_label', count: 16, args: { ...args, seed: 7 } });
+    const b = await run({ engine, kind: 'single_label', count: 16, args: { ...args, seed: 7 } });
+    const c = await run({ engine, kind: 'single_label', count: 16, args: { ...args, seed: 8 } });
     expect(lossCurve(a.output.logHistory).length).toBe(4);
     expect(lossCurve(b.output.logHistory)).toEqual(lossCurve(a.output.logHistory));
     expect(lossCurve(c.output.logHistory)).not.toEqual(lossCurve(a.output.logHistory));
@@ -95,27 +100,34 @@ describe('Trainer', () => {
 
   it('resumed from an epoch checkpoint, ends with the same weights-derived metrics as an uninterrupted run', async () => {
     const args = { learningRate: 1e-3, epochs: 3, batchSize: 8, loggingSteps: 1, seed: 3 };
-    const whole = await run({ kind: 'token', count: 16, args, outputDir: join(outputRoot, 'whole') });
-    const split = join(outputRoot, 'split');
+    const whole = await run({
+      engine,
+      kind: 'token',
+      count: 16,
+      args,
+      outputDir: join(outputRoot, engine, 'whole'),
+    });
+    const split = join(outputRoot, engine, 'split');
     await expect(
-      run({ kind: 'token', count: 16, args, outputDir: split, abortAfterEpochs: 1 }),
+      run({ engine, kind: 'token', count: 16, args, outputDir: split, abortAfterEpochs: 1 }),
     ).rejects.toThrow(/stopped/);
     expect(await readdir(split)).toEqual(['checkpoint-2']);
-    const resumed = await run({ kind: 'token', count: 16, args, outputDir: split, resume: true });
+    const resumed = await run({ engine, kind: 'token', count: 16, args, outputDir: split, resume: true });
     expect(resumed.output.resumedFrom).toMatch(/checkpoint-2$/);
     expect(resumed.onTrain['train_eval_loss']).toBe(whole.onTrain['train_eval_loss']);
     expect(lossCurve(resumed.output.logHistory)).toEqual(lossCurve(whole.output.logHistory));
-    const checkpoints = (await readdir(join(outputRoot, 'whole'))).sort();
+    const checkpoints = (await readdir(join(outputRoot, engine, 'whole'))).sort();
     expect(checkpoints.length).toBeLessThanOrEqual(2);
   });
 
   it('leaves no tensors behind after training and evaluation', async () => {
     const before = tf.memory().numTensors;
     await run({
+      engine,
       kind: 'single_label',
       count: 8,
       args: { epochs: 1, batchSize: 4 },
-      outputDir: join(outputRoot, 'leak'),
+      outputDir: join(outputRoot, engine, 'leak'),
     });
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -1,27 +1,27 @@
+import type { StateDict } from '@bcmb/architectures';
 import { createProgress, removeStaleTemporaries } from '@bcmb/core';
 import type { ProblemType } from '@bcmb/datasets';
 import type { EncoderModel } from '@bcmb/modeling';
-import * as tf from '@tensorflow/tfjs-core';
 import {
   checkpointName,
   latestCheckpoint,
-  loadModelWeights,
   loadOptimizerState,
+  readCheckpointWeights,
   readTrainerState,
   rotateCheckpoints,
   saveCheckpoint,
   type TrainerState,
 } from './checkpoint.js';
-import { batchIndices, collate, disposeBatch, type EncodedExample, microBatches } from './collate.js';
+import { batchIndices, collateArrays, type EncodedExample, microBatches } from './collate.js';
+import type { TrainingEngine, TrainingEngineName } from './engines/engine.js';
+import { createTrainingEngine, type EngineChoice, resolveEngine } from './engines/select.js';
 import { TrainingError } from './errors.js';
 import { type ComputeMetrics, evaluateModel } from './evaluation.js';
 import { LOGGED_LOSS_DECIMALS, type LogEntry, roundTo } from './log.js';
-import { accumulate, disposeGrads, lossAndGradients } from './loss-gradients.js';
-import { AdamW } from './optim/adamw.js';
-import { clipGradNorm, MAX_GRAD_NORM } from './optim/clip.js';
-import { DEFAULT_WEIGHT_DECAY, weightDecayByParameter } from './optim/param-groups.js';
+import { MAX_GRAD_NORM } from './optim/clip.js';
+import { DEFAULT_WEIGHT_DECAY } from './optim/param-groups.js';
 import { linearScheduleLr, updatesPerEpoch, warmupSteps } from './schedule.js';
-import { seededRandom, shuffledIndices, withMathRandom } from './seed.js';
+import { seededRandom, shuffledIndices } from './seed.js';
 
 export interface TrainingArguments {
   learningRate: number;
@@ -61,7 +61,8 @@ export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
   saveTotalLimit: 1,
 };
 
-export interface TrainerOptions {
+export interface TrainerOptions extends EngineChoice {
+  /** The model to train; it holds the trained (best) weights when `train` returns, whichever engine ran. */
   model: EncoderModel;
   args?: Partial<TrainingArguments>;
   kind: ProblemType;
@@ -75,6 +76,8 @@ export interface TrainerOptions {
   tokenizerDir?: string;
   /** Receives every log_history entry as it is added. */
   onLog?: (entry: LogEntry) => void;
+  /** One-line notes (which engine trains and why). */
+  onNote?: (line: string) => void;
 }
 
 export interface TrainOutput {
@@ -96,15 +99,13 @@ export interface TrainOutput {
  */
 export class Trainer {
   readonly args: TrainingArguments;
-  private readonly optimizer: AdamW;
   private state: TrainerState;
-  private bestWeights: Map<string, Float32Array> | null = null;
+  private bestWeights: StateDict | null = null;
+  private opened: Promise<TrainingEngine> | null = null;
 
   constructor(private readonly options: TrainerOptions) {
     this.args = { ...DEFAULT_TRAINING_ARGUMENTS, ...options.args };
     validate(this.args, options);
-    const parameters = options.model.parameters();
-    this.optimizer = new AdamW(parameters, weightDecayByParameter(parameters.keys(), this.args.weightDecay));
     this.state = {
       epoch: 0,
       global_step: 0,
@@ -130,6 +131,33 @@ export class Trainer {
     return this.state.log_history;
   }
 
+  /** The engine this trainer runs on (resolved and opened on first use). */
+  async engineName(): Promise<TrainingEngineName> {
+    return (await this.engine()).name;
+  }
+
+  private engine(): Promise<TrainingEngine> {
+    this.opened ??= resolveEngine(this.options, this.options.onNote).then((name) => {
+      this.options.onNote?.(
+        `Training engine: ${name}${name === 'onnx' ? ` (ONNX Runtime, ${this.options.device ?? 'cpu'})` : ''}`,
+      );
+      return createTrainingEngine(
+        name,
+        this.options.model,
+        {
+          weightDecay: this.args.weightDecay,
+          maxGradNorm: this.args.maxGradNorm,
+          seed: this.args.seed,
+          accumulating:
+            this.args.accumulationSteps > 1 ||
+            (this.args.microBatchSize ?? this.args.batchSize) < this.args.batchSize,
+        },
+        this.options,
+      );
+    });
+    return this.opened;
+  }
+
   /**
    * Trains; with `resume`, continues from the newest checkpoint in `outputDir` (if there is one). An aborted
    * `signal` stops before the next batch (checkpoints already written stay, so the run can be resumed).
@@ -137,6 +165,7 @@ export class Trainer {
   async train(options: { resume?: boolean; signal?: AbortSignal } = {}): Promise<TrainOutput> {
     // Checkpoint writes or rotations that a kill interrupted leave temporaries (GBs each for BERT-base).
     if (this.options.outputDir) await removeStaleTemporaries(this.options.outputDir);
+    const engine = await this.engine();
     const resumedFrom = options.resume ? await this.resume() : null;
     const { args } = this;
     const totalSteps = this.state.max_steps;
@@ -150,14 +179,14 @@ export class Trainer {
     let stepsSinceLog = 0;
     let totalLoss = 0;
     for (let epoch = firstEpoch; epoch < args.epochs; epoch++) {
+      await engine.startEpoch(epoch);
       const order = shuffledIndices(this.options.train.length, seededRandom(args.seed, 'shuffle', epoch));
       const batches = batchIndices(order, args.batchSize);
-      let accumulated: Map<string, tf.Tensor> | null = null;
       let updateLoss = 0;
+      let stepped = false;
       for (let b = 0; b < batches.length; b++) {
         if (options.signal?.aborted) {
           progress.stop();
-          if (accumulated) disposeGrads(accumulated);
           throw new TrainingError(`training stopped at step ${this.state.global_step}`, {
             cause: options.signal.reason,
             hint: 'Run again with resume to continue from the last checkpoint',
@@ -165,16 +194,24 @@ export class Trainer {
         }
         const examples = batches[b]!.map((i) => this.options.train[i]!);
         const slices = microBatches(examples, args.microBatchSize ?? args.batchSize, this.options.kind);
+        const syncStep = (b + 1) % args.accumulationSteps === 0 || b + 1 === batches.length;
+        const lr = linearScheduleLr(this.state.global_step, args.learningRate, warmup, totalSteps);
+        let gradNorm: number | undefined;
         for (let m = 0; m < slices.length; m++) {
           const { examples: sliceExamples, share } = slices[m]!;
-          const batch = collate(sliceExamples, this.options.padTokenId, this.options.kind);
-          const step = withMathRandom(seededRandom(args.seed, 'dropout', epoch, b, m), () =>
-            lossAndGradients(this.options.model, batch, { share, divisor: args.accumulationSteps }),
+          const step = await engine.step(
+            collateArrays(sliceExamples, this.options.padTokenId, this.options.kind),
+            {
+              share,
+              divisor: args.accumulationSteps,
+              lr,
+              update: syncStep && m === slices.length - 1,
+              epoch,
+              batch: b,
+              micro: m,
+            },
           );
-          disposeBatch(batch);
           if (!Number.isFinite(step.loss)) {
-            disposeGrads(step.grads);
-            if (accumulated) disposeGrads(accumulated);
             throw new TrainingError(
               `training loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1}`,
               {
@@ -183,19 +220,12 @@ export class Trainer {
             );
           }
           updateLoss += step.loss;
-          accumulated = accumulate(accumulated, step.grads);
+          stepped = true;
+          gradNorm = step.gradNorm ?? gradNorm;
         }
-        const syncStep = (b + 1) % args.accumulationSteps === 0 || b + 1 === batches.length;
         // A token batch without any labelled token has no loss and no update (transformers would step on NaN).
-        if (!syncStep || accumulated === null) continue;
-        const clipped = clipGradNorm(accumulated, args.maxGradNorm);
-        disposeGrads(accumulated);
-        accumulated = null;
-        this.optimizer.step(
-          clipped.grads,
-          linearScheduleLr(this.state.global_step, args.learningRate, warmup, totalSteps),
-        );
-        disposeGrads(clipped.grads);
+        if (!syncStep || !stepped || gradNorm === undefined) continue;
+        stepped = false;
         this.state.global_step += 1;
         this.state.epoch = epoch + (b + 1) / batches.length;
         lossSinceLog += updateLoss;
@@ -208,7 +238,7 @@ export class Trainer {
         if (this.state.global_step % args.loggingSteps === 0) {
           this.log({
             loss: roundTo(lossSinceLog / stepsSinceLog, LOGGED_LOSS_DECIMALS),
-            grad_norm: clipped.totalNorm,
+            grad_norm: gradNorm,
             learning_rate: linearScheduleLr(this.state.global_step, args.learningRate, warmup, totalSteps),
           });
           lossSinceLog = 0;
@@ -218,7 +248,8 @@ export class Trainer {
       await this.endOfEpoch();
     }
     progress.stop();
-    await this.loadBest();
+    await this.loadBest(engine);
+    await engine.syncModel();
     const runtime = (performance.now() - started) / 1000;
     const steps = this.state.global_step - startStep;
     const trainingLoss = steps > 0 ? totalLoss / steps : 0;
@@ -244,7 +275,7 @@ export class Trainer {
 
   /** `Trainer.evaluate` on any split with this trainer's batch size and metrics. */
   async evaluate(examples: readonly EncodedExample[], prefix = 'eval'): Promise<LogEntry> {
-    const entry = await evaluateModel(this.options.model, examples, {
+    const entry = await evaluateModel(await this.engine(), examples, {
       batchSize: this.args.batchSize,
       kind: this.options.kind,
       padTokenId: this.options.padTokenId,
@@ -254,8 +285,11 @@ export class Trainer {
     return this.log(entry);
   }
 
-  dispose(): void {
-    this.optimizer.dispose();
+  /** Releases the engine (ONNX Runtime sessions, optimizer state); the model stays the caller's. */
+  async dispose(): Promise<void> {
+    const opened = this.opened;
+    this.opened = null;
+    if (opened) await (await opened).dispose();
   }
 
   private log(entry: LogEntry): LogEntry {
@@ -281,31 +315,32 @@ export class Trainer {
       this.state.best_model_checkpoint = this.options.outputDir ? `${this.options.outputDir}/${name}` : name;
     }
     const { outputDir } = this.options;
+    const engine = await this.engine();
     if (outputDir) {
       await saveCheckpoint(outputDir, {
-        model: this.options.model,
-        optimizer: await this.optimizer.state(),
+        configJson: engine.configJson(),
+        weights: engine.stateDict(),
+        optimizer: await engine.optimizerState(),
         state: this.state,
         trainingArgs: { ...this.args },
         ...(this.options.tokenizerDir ? { tokenizerDir: this.options.tokenizerDir } : {}),
       });
       await rotateCheckpoints(outputDir, this.args.saveTotalLimit, this.state.best_model_checkpoint);
     } else if (improved) {
-      this.bestWeights = new Map(
-        [...this.options.model.parameters()].map(([n, v]) => [n, v.dataSync().slice() as Float32Array]),
-      );
+      this.bestWeights = engine.stateDict();
     }
   }
 
-  private async loadBest(): Promise<void> {
+  private async loadBest(engine: TrainingEngine): Promise<void> {
     const best = this.state.best_model_checkpoint;
     if (best === null) return;
     if (this.options.outputDir) {
-      await loadModelWeights(this.options.model, `${this.options.outputDir}/${best.split('/').pop()}`);
+      const { file, weights } = await readCheckpointWeights(
+        `${this.options.outputDir}/${best.split('/').pop()}`,
+      );
+      engine.loadStateDict(weights, file);
     } else if (this.bestWeights) {
-      for (const [name, variable] of this.options.model.parameters()) {
-        tf.tidy(() => variable.assign(tf.tensor(this.bestWeights!.get(name)!, variable.shape, 'float32')));
-      }
+      engine.loadStateDict(this.bestWeights, 'the best epoch (in memory)');
     }
   }
 
@@ -330,10 +365,10 @@ export class Trainer {
         { hint: 'Resume with the same dataset, epochs, batch size and accumulation steps' },
       );
     }
-    await loadModelWeights(this.options.model, dir);
-    this.optimizer.loadState(
-      await loadOptimizerState(dir, this.options.model.parameters().keys(), state.global_step),
-    );
+    const engine = await this.engine();
+    const { file, weights } = await readCheckpointWeights(dir);
+    engine.loadStateDict(weights, file);
+    engine.loadOptimizerState(await loadOptimizerState(dir, engine.trainableShapes(), state.global_step));
     this.state = state;
     return dir;
   }

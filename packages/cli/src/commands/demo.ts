@@ -3,6 +3,7 @@ import { loadTask } from '@bcmb/datasets';
 import { BACKEND_PREFERENCE, type BackendName, initBackend } from '@bcmb/modeling';
 import { DEMO_HYPERPARAMETERS, demoAssets, finetune } from '@bcmb/trainer';
 import { Command, Option } from 'commander';
+import { addEngineOptions, type EngineFlags, engineOptions } from '../options.js';
 
 /** Accuracy of always answering the most frequent label: what "learned nothing" scores. */
 function majorityRate(labels: readonly number[]): number {
@@ -11,7 +12,7 @@ function majorityRate(labels: readonly number[]): number {
   return Math.max(...counts.values()) / labels.length;
 }
 
-async function runDemo(flags: { outputDir: string; backend?: BackendName }): Promise<void> {
+async function runDemo(flags: { outputDir: string; backend?: BackendName } & EngineFlags): Promise<void> {
   await initBackend({
     ...(flags.backend ? { backend: flags.backend } : {}),
     onReport: (line) => process.stderr.write(`${line}\n`),
@@ -29,6 +30,7 @@ async function runDemo(flags: { outputDir: string; backend?: BackendName }): Pro
     outputDir,
     randomInit: true,
     ...DEMO_HYPERPARAMETERS,
+    ...engineOptions(flags),
   });
   const task = await loadTask(assets.dataset, { rawDir: assets.dataDir, cache: false });
   const chance = majorityRate(task.test.map((example) => example.labels));
@@ -43,7 +45,7 @@ async function runDemo(flags: { outputDir: string; backend?: BackendName }): Pro
 
 /** `bcmb demo`: the bundled model and sample, end to end in a few minutes on a CPU. */
 export function demoCommand(): Command {
-  return new Command('demo')
+  const command = new Command('demo')
     .description('Fine-tune a tiny bundled model on a bundled synthetic sample and print its test metrics')
     .option('--output-dir <dir>', 'where outputs/ and checkpoints/ go', 'bcmb-demo')
     .addOption(
@@ -51,4 +53,5 @@ export function demoCommand(): Command {
     )
     .showHelpAfterError('(run bcmb demo --help for usage)')
     .action(runDemo);
+  return addEngineOptions(command);
 }

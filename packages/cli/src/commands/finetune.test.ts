@@ -142,6 +142,47 @@ describe('issue 17 item 13: bcmb finetune checks its inputs first', () => {
   });
 });
 
+describe('issue 13: --engine and --device', () => {
+  it('trains on onnx by default and on tfjs when asked, writing the same files and keys', async () => {
+    const outputs: Record<string, unknown>[] = [];
+    for (const engine of [[], ['--engine', 'tfjs']]) {
+      const outputDir = join(root, `engine-${engine.length === 0 ? 'default' : 'tfjs'}`);
+      const run = await finished(bcmb([...trainingFlags(outputDir), '--epochs', '1', ...engine]));
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toContain(`Training engine: ${engine.length === 0 ? 'onnx' : 'tfjs'}`);
+      const base = join(outputDir, 'outputs', 'ChemProt', 'tiny-bert', RUN.replace('epochs=3', 'epochs=1'));
+      const json = JSON.parse(await readFile(`${base}.json`, 'utf8'));
+      outputs.push(json);
+    }
+    const shape = (json: Record<string, unknown>) => ({
+      keys: Object.keys(json),
+      test: Object.keys(json['test_results'] as object),
+      log: (json['log_history'] as object[]).map((entry) => Object.keys(entry)),
+    });
+    expect(shape(outputs[0]!)).toEqual(shape(outputs[1]!));
+  });
+
+  it('--device cuda without CUDA fails in one line naming what is missing and how to install it', async () => {
+    const run = await finished(bcmb([...trainingFlags(join(root, 'cuda')), '--device', 'cuda']));
+    expect(run.code).not.toBe(0);
+    const errors = run.stderr.split('\n').filter((line) => /CUDA/.test(line));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^bcmb: /);
+    expect(errors[0]).toMatch(/CUDA 12/);
+    expect(errors[0]).toMatch(/cuDNN 9/);
+    expect(errors[0]).toMatch(/ONNXRUNTIME_NODE_INSTALL_CUDA/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses --device cuda on the tfjs engine', async () => {
+    const run = await finished(
+      bcmb([...trainingFlags(join(root, 'cuda-tfjs')), '--engine', 'tfjs', '--device', 'cuda']),
+    );
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/--device cuda needs the onnx engine/);
+  });
+});
+
 describe('bcmb finetune (subprocess)', () => {
   it('writes the research log file, its JSON twin and a Hugging Face checkpoint', async () => {
     const run = await finished(bcmb([...trainingFlags(join(root, 'plain')), '--epochs', '3']));

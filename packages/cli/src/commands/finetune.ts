@@ -2,10 +2,18 @@ import { BACKEND_PREFERENCE, type BackendName, initBackend } from '@bcmb/modelin
 import { checkFinetuneInputs, DEFAULT_TRAINING_ARGUMENTS, finetune } from '@bcmb/trainer';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addHubOptions, type HubFlags, resolveModelFlag } from '../model-source.js';
-import { nonNegativeInteger, positiveInteger, seed, unitInterval } from '../options.js';
+import {
+  addEngineOptions,
+  type EngineFlags,
+  engineOptions,
+  nonNegativeInteger,
+  positiveInteger,
+  seed,
+  unitInterval,
+} from '../options.js';
 
 /** The flags of research main.py (plus bcmb's), as commander parses them. */
-export interface FinetuneFlags extends HubFlags {
+export interface FinetuneFlags extends HubFlags, EngineFlags {
   dataset: string;
   model: string;
   lr: number;
@@ -71,7 +79,9 @@ export function addResearchOptions(command: Command): Command {
     .option('--data-dir <dir>', "folder with the task's raw files (default data/raw/<task>)")
     .option('--output-dir <dir>', 'root of outputs/ and checkpoints/', '.')
     .addOption(
-      new Option('--backend <name>', 'tfjs backend (default: fastest installed)').choices(BACKEND_PREFERENCE),
+      new Option('--backend <name>', 'tfjs engine: backend (default: fastest installed)').choices(
+        BACKEND_PREFERENCE,
+      ),
     )
     .option(
       '--max-length <n>',
@@ -84,6 +94,7 @@ export function addResearchOptions(command: Command): Command {
       'start from a checkpoint with another label set: weights whose shape differs (the classifier) are initialised, as transformers ignore_mismatched_sizes',
     );
   addHubOptions(command);
+  addEngineOptions(command);
   const parsers: Record<keyof typeof UNDERSCORE_SPELLINGS, ((v: string) => number) | undefined> = {
     batchSize: positiveInteger,
     accumulationSteps: positiveInteger,
@@ -146,6 +157,7 @@ async function runFinetune(raw: FinetuneFlags): Promise<void> {
     ...(flags.microBatchSize ? { microBatchSize: flags.microBatchSize } : {}),
     ...(flags.resume ? { resume: true } : {}),
     ...(flags.ignoreMismatchedSizes ? { ignoreMismatchedSizes: true } : {}),
+    ...engineOptions(flags),
     onTrainingStart: () => {
       for (const line of backendReport) process.stderr.write(`${line}\n`);
     },

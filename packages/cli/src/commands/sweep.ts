@@ -1,7 +1,7 @@
 import { BcmbError } from '@bcmb/core';
 import { Command } from 'commander';
 import { hubArgs } from '../model-source.js';
-import { list, positiveInteger } from '../options.js';
+import { engineArgs, list, positiveInteger } from '../options.js';
 import { runPrefixed } from '../sweep/child.js';
 import { sweepFileCommands } from '../sweep/commands.js';
 import { addResearchOptions, type FinetuneFlags, researchFlags } from './finetune.js';
@@ -26,6 +26,7 @@ export function finetuneArgs(flags: Omit<FinetuneFlags, 'seed'>, seed: number): 
   if (flags.maxLength) args.push('--max-length', String(flags.maxLength));
   if (flags.microBatchSize) args.push('--micro-batch-size', String(flags.microBatchSize));
   if (flags.resume) args.push('--resume');
+  args.push(...engineArgs(flags));
   args.push(...hubArgs(flags));
   return args;
 }

@@ -31,6 +31,7 @@ export {
   type FeedTensor,
   type GraphOptimizationLevel,
   type ParameterMoments,
+  type StepControl,
   type TrainableParameter,
   type TrainingModel,
   TrainingSession,

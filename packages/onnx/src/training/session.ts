@@ -3,7 +3,7 @@ import type * as Ort from 'onnxruntime-node';
 import { gradients } from '../autodiff/gradients.js';
 import { OnnxInputError, OnnxRuntimeMissingError } from '../errors.js';
 import { GraphBuilder, type ModelProto, serializeModel } from '../graph.js';
-import { loadOnnxRuntime } from '../runtime.js';
+import { assertCudaProviderInstalled, cudaUnavailableError, loadOnnxRuntime } from '../runtime.js';
 import { TrainingGraphError } from './errors.js';
 import {
   ADAM_BETA1,
@@ -81,6 +81,12 @@ export interface TrainingStepResult {
   optimizerStep: boolean;
 }
 
+/** How one micro-batch of an accumulating session counts (see `TrainingSession.step`). */
+export interface StepControl {
+  lossScale?: number;
+  update?: boolean;
+}
+
 /** Adam moments of one parameter (what a checkpoint stores). */
 export interface ParameterMoments {
   expAvg: Float32Array;
@@ -145,7 +151,7 @@ function sessionOptions(
   };
 }
 
-async function openSession(
+export async function openSession(
   ort: OrtModule,
   model: ModelProto,
   options: TrainingSessionOptions,
@@ -153,16 +159,11 @@ async function openSession(
   const bytes = serializeModel(model);
   const device = options.device ?? 'cpu';
   if (device === 'cuda') {
+    assertCudaProviderInstalled();
     try {
       return await ort.InferenceSession.create(bytes, sessionOptions(ort, ['cuda'], options));
     } catch (error) {
-      throw new OnnxRuntimeMissingError(
-        'the CUDA execution provider of onnxruntime-node cannot load (it needs the CUDA 12 and cuDNN 9 libraries and onnxruntime-node’s CUDA binaries, libonnxruntime_providers_cuda.so)',
-        {
-          cause: error,
-          hint: 'Install CUDA 12 + cuDNN 9 (on LD_LIBRARY_PATH), then fetch the CUDA binaries with `ONNXRUNTIME_NODE_INSTALL_CUDA=true npm rebuild onnxruntime-node`; or use device "cpu"',
-        },
-      );
+      throw cudaUnavailableError('session creation failed', error);
     }
   }
   try {
@@ -175,7 +176,7 @@ async function openSession(
   }
 }
 
-function feedTensor(ort: OrtModule, name: string, feed: FeedTensor): Ort.Tensor {
+export function feedTensor(ort: OrtModule, name: string, feed: FeedTensor): Ort.Tensor {
   const { data, dims } = feed;
   const size = dims.reduce((a, b) => a * b, 1);
   if (data.length !== size)
@@ -378,9 +379,15 @@ export class TrainingSession {
 
   /**
    * One micro-batch at learning rate `lr`: forward and backward, and (every `accumulationSteps` micro-batches)
-   * clipping and the AdamW step. `lr` is the rate of the optimizer step this micro-batch belongs to.
+   * clipping and the AdamW step. `lr` is the rate of the optimizer step this micro-batch belongs to. With
+   * accumulation, `control` can weigh this micro-batch's gradient (`lossScale`, default 1/accumulationSteps) and
+   * say whether the optimizer step follows it (`update`, default: after every `accumulationSteps`-th).
    */
-  async step(batch: Record<string, FeedTensor>, lr: number): Promise<TrainingStepResult> {
+  async step(
+    batch: Record<string, FeedTensor>,
+    lr: number,
+    control: StepControl = {},
+  ): Promise<TrainingStepResult> {
     const feeds: Record<string, Ort.Tensor> = {};
     for (const name of this.batchInputs) {
       if (name === LOSS_SCALE_INPUT) continue;
@@ -395,7 +402,7 @@ export class TrainingSession {
     const next = other(cur);
     for (const s of this.slots) feeds[s.name] = s.tensors.params[cur];
     const fetches: Record<string, Ort.Tensor | null> = { [this.lossName]: null };
-    const last = this.micro + 1 === this.accumulationSteps;
+    const last = control.update ?? this.micro + 1 === this.accumulationSteps;
     let gradNorm: number | undefined;
     try {
       if (this.optimizer === undefined) {
@@ -425,7 +432,7 @@ export class TrainingSession {
         for (const s of this.slots) (s.grads as [Float32Array, Float32Array])[gCur].fill(0);
       feeds[LOSS_SCALE_INPUT] = new this.ort.Tensor(
         'float32',
-        Float32Array.of(1 / this.accumulationSteps),
+        Float32Array.of(control.lossScale ?? 1 / this.accumulationSteps),
         [],
       );
       for (const s of this.slots) {
