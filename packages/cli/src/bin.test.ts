@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -26,6 +26,25 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
+});
+
+describe('output into a pipe closed early', () => {
+  it('`bcmb sweep plan … | head -1` exits 0 without an EPIPE stack trace', async () => {
+    const file = join(scratch, 'many.yaml');
+    const seeds = Array.from({ length: 3000 }, (_, i) => i).join(', ');
+    await writeFile(file, `defaults: {model: m, dataset: ChemProt}\ngrid:\n  seed: [${seeds}]\n`);
+    const child = spawn(process.execPath, ['--import', TSX, BIN, 'sweep', 'plan', file, '--commands'], {
+      env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // Like `head -1`: read the first chunk, then close the pipe.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|unexpected error/);
+    expect(code).toBe(0);
+  });
 });
 
 describe('bcmb --version', () => {

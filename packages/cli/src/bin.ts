@@ -11,6 +11,11 @@ import { createProgram, runProgram } from './program.js';
 import { exitWithParent } from './sweep/child.js';
 
 exitWithParent();
+// `bcmb sweep plan … | head`: a reader that stops early ends the output, not the process with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 
 // One entry per subcommand.
 const program = createProgram([
