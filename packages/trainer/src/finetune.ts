@@ -227,6 +227,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   log(`Checkpoints will be saved in: ${checkpointDir}`);
   const trainer = new Trainer({
     model,
+    ownsModel: true,
     engine,
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
@@ -313,7 +314,6 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     };
   } finally {
     await trainer.dispose();
-    model.dispose();
   }
 }
 

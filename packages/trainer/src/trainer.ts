@@ -78,6 +78,11 @@ export interface TrainerOptions extends EngineChoice {
   onLog?: (entry: LogEntry) => void;
   /** One-line notes (which engine trains and why). */
   onNote?: (line: string) => void;
+  /**
+   * The trainer owns `model`: `dispose()` disposes it, and an engine other than tfjs frees its tfjs weights once it
+   * has copied them (the model is then unusable; results come from `evaluate` and the checkpoints).
+   */
+  ownsModel?: boolean;
 }
 
 export interface TrainOutput {
@@ -290,6 +295,7 @@ export class Trainer {
     const opened = this.opened;
     this.opened = null;
     if (opened) await (await opened).dispose();
+    if (this.options.ownsModel) this.options.model.dispose();
   }
 
   private log(entry: LogEntry): LogEntry {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { loadTask } from '@bcmb/datasets';
 import { BACKEND_PREFERENCE, type BackendName, initBackend } from '@bcmb/modeling';
-import { DEMO_HYPERPARAMETERS, demoAssets, finetune } from '@bcmb/trainer';
+import { DEMO_HYPERPARAMETERS, demoAssets, finetune, resolveEngine } from '@bcmb/trainer';
 import { Command, Option } from 'commander';
 import { addEngineOptions, type EngineFlags, engineOptions } from '../options.js';
 
@@ -13,9 +13,13 @@ function majorityRate(labels: readonly number[]): number {
 }
 
 async function runDemo(flags: { outputDir: string; backend?: BackendName } & EngineFlags): Promise<void> {
+  const engine = await resolveEngine(engineOptions(flags), (line) => process.stderr.write(`${line}\n`));
   await initBackend({
-    ...(flags.backend ? { backend: flags.backend } : {}),
-    onReport: (line) => process.stderr.write(`${line}\n`),
+    // The onnx engine uses tfjs only to build the model.
+    ...(flags.backend ? { backend: flags.backend } : engine === 'onnx' ? { backend: 'cpu' as const } : {}),
+    onReport: (line) => {
+      if (engine === 'tfjs') process.stderr.write(`${line}\n`);
+    },
   });
   const assets = demoAssets();
   const outputDir = resolve(flags.outputDir);
@@ -31,6 +35,7 @@ async function runDemo(flags: { outputDir: string; backend?: BackendName } & Eng
     randomInit: true,
     ...DEMO_HYPERPARAMETERS,
     ...engineOptions(flags),
+    engine,
   });
   const task = await loadTask(assets.dataset, { rawDir: assets.dataDir, cache: false });
   const chance = majorityRate(task.test.map((example) => example.labels));

@@ -1,5 +1,5 @@
 import { BACKEND_PREFERENCE, type BackendName, initBackend } from '@bcmb/modeling';
-import { checkFinetuneInputs, DEFAULT_TRAINING_ARGUMENTS, finetune } from '@bcmb/trainer';
+import { checkFinetuneInputs, DEFAULT_TRAINING_ARGUMENTS, finetune, resolveEngine } from '@bcmb/trainer';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addHubOptions, type HubFlags, resolveModelFlag } from '../model-source.js';
 import {
@@ -133,11 +133,15 @@ async function runFinetune(raw: FinetuneFlags): Promise<void> {
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
   });
   const modelDir = (await resolveModelFlag(flags.model, flags)).dir;
-  // The backend line is printed when training starts, not ahead of an error about the inputs.
-  const backendReport: string[] = [];
+  // Notes are printed when training starts, not ahead of an error about the inputs.
+  const notes: string[] = [];
+  const engine = await resolveEngine(engineOptions(flags), (line) => notes.push(line));
   await initBackend({
-    ...(flags.backend ? { backend: flags.backend } : {}),
-    onReport: (line) => backendReport.push(line),
+    // The onnx engine uses tfjs only to load the model: the cpu backend's arrays are freed once copied.
+    ...(flags.backend ? { backend: flags.backend } : engine === 'onnx' ? { backend: 'cpu' as const } : {}),
+    onReport: (line) => {
+      if (engine === 'tfjs') notes.push(line);
+    },
   });
   const result = await finetune({
     dataset: flags.dataset,
@@ -158,8 +162,9 @@ async function runFinetune(raw: FinetuneFlags): Promise<void> {
     ...(flags.resume ? { resume: true } : {}),
     ...(flags.ignoreMismatchedSizes ? { ignoreMismatchedSizes: true } : {}),
     ...engineOptions(flags),
+    engine,
     onTrainingStart: () => {
-      for (const line of backendReport) process.stderr.write(`${line}\n`);
+      for (const line of notes) process.stderr.write(`${line}\n`);
     },
   });
   process.stdout.write(`Test set evaluation: ${JSON.stringify(result.testResults)}\n`);

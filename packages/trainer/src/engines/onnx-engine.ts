@@ -29,6 +29,8 @@ export interface OnnxEngineOptions {
   seed: number;
   /** Whether steps are split into micro-batches or accumulated (a separate optimizer session). */
   accumulating: boolean;
+  /** Dispose the tfjs model once its weights are copied; `syncModel` then does nothing. */
+  releaseModel?: boolean;
   device?: TrainingDevice;
   threads?: number;
 }
@@ -87,6 +89,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
       else this.frozen.set(name, tensor);
     }
     this.pending = { parameters, moments: undefined, step: 0 };
+    if (options.releaseModel) model.dispose();
   }
 
   private graphParameterNames(): string[] {
@@ -256,6 +259,7 @@ export class OnnxTrainingEngine implements TrainingEngine {
   }
 
   async syncModel(): Promise<void> {
+    if (this.options.releaseModel) return;
     assignWeights(this.model, this.stateDict(), 'the ONNX training session');
   }
 

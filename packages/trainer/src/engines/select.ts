@@ -46,6 +46,8 @@ export interface EngineSettings {
   seed: number;
   /** Whether steps accumulate micro-batches or batches before each optimizer step. */
   accumulating: boolean;
+  /** The ONNX engine may dispose the tfjs model once its weights are copied (see `TrainerOptions.ownsModel`). */
+  releaseModel?: boolean;
 }
 
 export function createTrainingEngine(
