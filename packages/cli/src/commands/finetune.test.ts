@@ -318,6 +318,25 @@ describe('bcmb sweep and bcmb aggregate (subprocess)', () => {
     expect(csv.split('\n')[1]).toMatch(/^ChemProt,tiny-bert,0\.002,0\.01,8,2,/);
   });
 
+  it('sweep checks the dataset folder once, before launching any seed', async () => {
+    const run = await finished(
+      bcmb([
+        'sweep',
+        '--dataset',
+        'ChemProt',
+        '--model',
+        modelDir,
+        '--data-dir',
+        join(root, 'nowhere'),
+        '--seeds',
+        '1,2',
+      ]),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/dataset folder for ChemProt does not exist/);
+    expect(run.stderr).not.toMatch(/Launching run/);
+  });
+
   it('aggregate refuses a folder without run logs', async () => {
     const run = await finished(bcmb(['aggregate', join(root, 'nowhere')]));
     expect(run.code).toBe(1);

@@ -1,4 +1,5 @@
 import { BcmbError } from '@bcmb/core';
+import { checkFinetuneInputs } from '@bcmb/trainer';
 import { Command } from 'commander';
 import { hubArgs } from '../model-source.js';
 import { engineArgs, list, positiveInteger } from '../options.js';
@@ -40,6 +41,12 @@ async function runSweep(raw: SweepFlags): Promise<void> {
       });
     }
   }
+  // finetune's cheap checks once, not one failing child per seed.
+  await checkFinetuneInputs({
+    dataset: flags.dataset,
+    outputDir: flags.outputDir,
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+  });
   const seeds = flags.seeds.length > 0 ? flags.seeds.map(Number) : SWEEP_SEEDS;
   if (seeds.some((seed) => !Number.isInteger(seed))) {
     throw new BcmbError(`--seeds must be whole numbers, got ${flags.seeds.join(',')}`);
