@@ -108,7 +108,7 @@ export function buildTrainingGraph(
 
 /**
  * torch.nn.CrossEntropyLoss (mean over labels that are not -100) of `[N, C]` logits and `[N]` int64 labels:
- * -Σ log_softmax(x)[label] · valid / Σ valid.
+ * -Σ log_softmax(x)[label] · valid / max(Σ valid, 1).
  */
 function crossEntropy(g: GraphBuilder, logits: string, labels: string): string {
   const valid = g.one('Not', [g.one('Equal', [labels, g.constInt64([IGNORED_LABEL_ID], true)])]);
@@ -119,7 +119,10 @@ function crossEntropy(g: GraphBuilder, logits: string, labels: string): string {
   });
   const weight = g.one('Unsqueeze', [g.one('Cast', [valid], { to: 1 }), g.constInt64([1])]);
   const total = g.one('ReduceSum', [g.one('Mul', [picked, weight])], { keepdims: 0 });
-  return g.one('Neg', [g.one('Div', [total, g.one('ReduceSum', [weight], { keepdims: 0 })])]);
+  // Divided by max(count, 1): a batch without labels gives loss 0 and no gradient (torch: NaN), so a packed
+  // pretraining row whose masking drew no position adds nothing to an accumulated step.
+  const count = g.one('Max', [g.one('ReduceSum', [weight], { keepdims: 0 }), g.constFloat([1], true)]);
+  return g.one('Neg', [g.one('Div', [total, count])]);
 }
 
 /** torch.nn.BCEWithLogitsLoss (mean): -(y·log σ(x) + (1 - y)·log σ(-x)). */

@@ -33,6 +33,7 @@ export type {
 export { PretrainConfigError, PretrainDataError, PretrainRunError } from './errors.js';
 export { hfCollatorMlmMasking, type MaskedBatch, packerMlmMasking } from './masking.js';
 export { NumpyGenerator } from './numpy-random.js';
+export { createOnnxEngine, type OnnxEngineOptions } from './onnx-engine.js';
 export { type GreedyBestFitOptions, GreedyBestFitPacker, type PackedBatch } from './packer.js';
 export {
   chunkNote,
