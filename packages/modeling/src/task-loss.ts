@@ -1,7 +1,18 @@
 import type { ConfigProblemType, EncoderConfig, Task } from '@bcmb/architectures';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
-import { inferProblemType, sequenceClassificationLoss, tokenCrossEntropyLoss } from './losses.js';
+import {
+  crossEntropyLoss,
+  inferProblemType,
+  sequenceClassificationLoss,
+  tokenCrossEntropyLoss,
+} from './losses.js';
+
+/** The next-sentence half of the pre-training task's loss. */
+export interface NextSentenceTerms {
+  seqRelationshipLogits?: tf.Tensor2D;
+  nextSentenceLabels?: tf.Tensor1D;
+}
 
 /**
  * The loss each `transformers` head computes from its logits: masked-lm and token classification use
@@ -18,8 +29,21 @@ export class TaskLoss {
     this.problemType = config.problemType;
   }
 
-  compute(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
+  compute(logits: tf.Tensor, labels: tf.Tensor, nsp: NextSentenceTerms = {}): tf.Scalar {
     switch (this.task) {
+      case 'pretraining': {
+        // BertForPreTraining: total_loss = masked_lm_loss + next_sentence_loss.
+        const { seqRelationshipLogits, nextSentenceLabels } = nsp;
+        if (!seqRelationshipLogits || !nextSentenceLabels)
+          throw new ModelInputError(
+            'the pre-training loss needs next-sentence labels next to the MLM labels',
+            {
+              hint: 'Pass nextSentenceLabels ([B] int32: 0 = is next, 1 = random) with labels',
+            },
+          );
+        const mlm = tokenCrossEntropyLoss(logits as tf.Tensor3D, labels);
+        return tf.add(mlm, crossEntropyLoss(seqRelationshipLogits, nextSentenceLabels)) as tf.Scalar;
+      }
       case 'masked-lm':
       case 'token-classification':
         return tokenCrossEntropyLoss(logits as tf.Tensor3D, labels);

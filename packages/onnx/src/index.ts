@@ -55,6 +55,7 @@ export {
   decaysWeight,
   LABELS,
   LOSS,
+  NEXT_SENTENCE_LABEL,
   type TrainingGraph,
   type TrainingGraphOptions,
   trainingModelOf,

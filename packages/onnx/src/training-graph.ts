@@ -16,6 +16,8 @@ import { ParameterList, type ParameterValues, RandomValues, StateDictValues } fr
 
 /** Graph input of the labels: `[B, L]` int64 token labels, `[B]` int64 classes, `[B, C]` float targets. */
 export const LABELS = 'labels';
+/** Graph input of the pre-training task's next-sentence labels: `[B]` int64 (0 = is next, 1 = random). */
+export const NEXT_SENTENCE_LABEL = 'next_sentence_label';
 /** Graph output of the mean loss (a scalar). */
 export const LOSS = 'loss';
 
@@ -93,6 +95,12 @@ export function buildTrainingGraph(
   } else {
     const labels = g.input(LABELS, 'int64', dims);
     loss = crossEntropy(g, logits, ops.denseIds(labels));
+    if (task === 'pretraining') {
+      // BertForPreTraining: total_loss = masked_lm_loss + next_sentence_loss.
+      inputNames.push(NEXT_SENTENCE_LABEL);
+      const nsp = ops.value(result.seqRelationshipLogits as NonNullable<typeof result.seqRelationshipLogits>);
+      loss = g.one('Add', [loss, crossEntropy(g, nsp, g.input(NEXT_SENTENCE_LABEL, 'int64', ['batch']))]);
+    }
   }
   g.output(loss, LOSS, 'float32', []);
   const used = new Set(ops.parameterNames);
