@@ -32,16 +32,11 @@ export class TaskLoss {
   compute(logits: tf.Tensor, labels: tf.Tensor, nsp: NextSentenceTerms = {}): tf.Scalar {
     switch (this.task) {
       case 'pretraining': {
-        // BertForPreTraining: total_loss = masked_lm_loss + next_sentence_loss.
+        // BertForPreTraining: total_loss = masked_lm_loss + next_sentence_loss. Without next-sentence labels (MLM
+        // evaluation) the MLM loss alone, where transformers would return no loss.
         const { seqRelationshipLogits, nextSentenceLabels } = nsp;
-        if (!seqRelationshipLogits || !nextSentenceLabels)
-          throw new ModelInputError(
-            'the pre-training loss needs next-sentence labels next to the MLM labels',
-            {
-              hint: 'Pass nextSentenceLabels ([B] int32: 0 = is next, 1 = random) with labels',
-            },
-          );
         const mlm = tokenCrossEntropyLoss(logits as tf.Tensor3D, labels);
+        if (!seqRelationshipLogits || !nextSentenceLabels) return mlm;
         return tf.add(mlm, crossEntropyLoss(seqRelationshipLogits, nextSentenceLabels)) as tf.Scalar;
       }
       case 'masked-lm':

@@ -1,5 +1,6 @@
 import { Pcg64, permutation } from '@bcmb/datasets';
 import type { MdsDataset, NdArray } from '@bcmb/mds';
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import type { MlmBatch, MlmSequence } from './engine.js';
 import { PretrainDataError } from './errors.js';
 import { hfCollatorMlmMasking, packerMlmMasking } from './masking.js';
@@ -155,4 +156,39 @@ export async function evalSequences(
     );
   }
   return out;
+}
+
+/**
+ * One sample of the Bio_ClinicalBERT instance MDS (`prepareClinicalBert`, the features of
+ * `write_instance_to_example_files`) as a sequence of the pre-training task: the real tokens (`input_mask`),
+ * labels at the masked positions whose weight is 1, segment ids and the next-sentence label.
+ */
+export async function clinicalBertSequence(dataset: MdsDataset, index: number): Promise<MlmSequence> {
+  const sample = await dataset.get(index);
+  const column = (name: string): ArrayLike<number> => {
+    const value = sample[name] as NdArray | undefined;
+    if (value === undefined || typeof value !== 'object' || !('data' in value))
+      throw new PretrainDataError(`MDS sample ${index} has no ndarray column ${name}`, {
+        file: dataset.dir,
+        hint: 'Write the data with bcmb pretrain prepare-clinicalbert',
+      });
+    return value.data as ArrayLike<number>;
+  };
+  const ids = column('input_ids');
+  const mask = column('input_mask');
+  const segments = column('segment_ids');
+  const positions = column('masked_lm_positions');
+  const labelIds = column('masked_lm_ids');
+  const weights = column('masked_lm_weights');
+  let length = 0;
+  while (length < mask.length && mask[length] === 1) length++;
+  const labels = new Int32Array(length).fill(IGNORED_LABEL_ID);
+  for (let i = 0; i < positions.length; i++)
+    if ((weights[i] as number) > 0) labels[positions[i] as number] = labelIds[i] as number;
+  return {
+    inputIds: Int32Array.from({ length }, (_, i) => ids[i] as number),
+    labels,
+    tokenTypeIds: Int32Array.from({ length }, (_, i) => segments[i] as number),
+    nextSentenceLabel: Number(sample.next_sentence_labels),
+  };
 }

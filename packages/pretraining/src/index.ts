@@ -21,13 +21,20 @@ export {
   createTrainingInstances,
   type TrainingInstance,
 } from './create-pretraining-data.js';
-export { evalSequences, type PackedLoaderOptions, packedMlmBatches, readTokenSample } from './data.js';
+export {
+  clinicalBertSequence,
+  evalSequences,
+  type PackedLoaderOptions,
+  packedMlmBatches,
+  readTokenSample,
+} from './data.js';
 export type {
   EngineOptimizerState,
   EvalResult,
   MlmBatch,
   MlmSequence,
   PretrainEngine,
+  PretrainTask,
   TrainStepResult,
 } from './engine.js';
 export { PretrainConfigError, PretrainDataError, PretrainRunError } from './errors.js';

@@ -5,6 +5,7 @@ import {
   className,
   DEFAULT_SAFETENSORS_METADATA,
   type EncoderConfig,
+  familyOf,
   loadWeights,
   type ParameterSpec,
   readConfig,
@@ -21,7 +22,9 @@ import {
   INPUT_IDS,
   LABELS,
   LOGITS,
+  NEXT_SENTENCE_LABEL,
   OnnxSession,
+  RandomValues,
   runSequences,
   stableAdamW,
   TOKEN_TYPE_IDS,
@@ -34,6 +37,7 @@ import type {
   MlmBatch,
   MlmSequence,
   PretrainEngine,
+  PretrainTask,
   TrainStepResult,
 } from './engine.js';
 import { PretrainRunError } from './errors.js';
@@ -51,6 +55,10 @@ export interface OnnxEngineOptions {
   maskTokenId: number;
   /** Packed rows per optimizer step (`global_train_batch_size / device_train_microbatch_size`). */
   rowsPerStep: number;
+  /** Head and loss (default masked-lm); `pretraining` adds BERT's next-sentence head (training steps only). */
+  task?: PretrainTask;
+  /** Load notices (a head the checkpoint lacks is initialised). */
+  onWarning?: (message: string) => void;
   /** ONNX Runtime intra-op threads (default: every core). */
   threads?: number;
 }
@@ -68,10 +76,11 @@ export async function createOnnxEngine(options: OnnxEngineOptions): Promise<Pret
       hint: 'Pass a Hugging Face model folder or hub id (load_path / --model)',
     });
   });
+  const task = options.task ?? 'masked-lm';
   const weights: StateDict | 'random' = (await hasWeightFiles(options.modelDir))
-    ? (await loadWeights(options.modelDir)).stateDict
+    ? withInitialisedHeads(config, task, (await loadWeights(options.modelDir)).stateDict, options.onWarning)
     : 'random';
-  const built = wrapOnnx(() => trainingModelOf(config, 'masked-lm', weights, { dropoutMasks: 'graph' }));
+  const built = wrapOnnx(() => trainingModelOf(config, task, weights, { dropoutMasks: 'graph' }));
   const specs = new Map(built.parameters.map((spec) => [spec.name, spec]));
   const groups = stableAdamWDecayGroups(
     new Map(built.parameters.map((spec) => [spec.name, spec.shape])),
@@ -124,7 +133,7 @@ export async function createOnnxEngine(options: OnnxEngineOptions): Promise<Pret
       let loss = 0;
       let gradNorm = 0;
       for (const row of batch.rows) {
-        const result = await session.step(rowFeeds(row, pad, usesTokenTypes), lr);
+        const result = await session.step(rowFeeds(row, pad, usesTokenTypes, task), lr);
         loss += result.loss / batch.rows.length;
         if (result.gradNorm !== undefined) gradNorm = result.gradNorm;
       }
@@ -182,7 +191,7 @@ export async function createOnnxEngine(options: OnnxEngineOptions): Promise<Pret
     async saveModel(dir: string): Promise<void> {
       await mkdir(dir, { recursive: true });
       await writeSafetensors(join(dir, SAFETENSORS_WEIGHTS_FILE), stateDict(), DEFAULT_SAFETENSORS_METADATA);
-      await writeFileAtomic(join(dir, CONFIG_FILE), maskedLmConfigJson(config));
+      await writeFileAtomic(join(dir, CONFIG_FILE), taskConfigJson(config, task));
     },
 
     dispose(): void {
@@ -192,7 +201,12 @@ export async function createOnnxEngine(options: OnnxEngineOptions): Promise<Pret
 }
 
 /** One packed row as a padded batch of its sequences: ids, mask, labels (-100 on padding), token types. */
-function rowFeeds(row: MlmSequence[], pad: number, tokenTypes: boolean): Record<string, FeedTensor> {
+function rowFeeds(
+  row: MlmSequence[],
+  pad: number,
+  tokenTypes: boolean,
+  task: PretrainTask,
+): Record<string, FeedTensor> {
   // A row without sequences is fed as one ignored pad token: it adds nothing to the gradients.
   const sequences =
     row.length > 0 ? row : [{ inputIds: Int32Array.of(pad), labels: Int32Array.of(IGNORED_LABEL_ID) }];
@@ -201,11 +215,13 @@ function rowFeeds(row: MlmSequence[], pad: number, tokenTypes: boolean): Record<
   const ids = new BigInt64Array(sequences.length * length).fill(BigInt(pad));
   const mask = new BigInt64Array(sequences.length * length);
   const labels = new BigInt64Array(sequences.length * length).fill(BigInt(IGNORED_LABEL_ID));
+  const types = new BigInt64Array(sequences.length * length);
   sequences.forEach((s, r) => {
     for (let i = 0; i < s.inputIds.length; i++) {
       ids[r * length + i] = BigInt(s.inputIds[i] as number);
       mask[r * length + i] = 1n;
       labels[r * length + i] = BigInt(s.labels[i] as number);
+      types[r * length + i] = BigInt(s.tokenTypeIds?.[i] ?? 0);
     }
   });
   const feeds: Record<string, FeedTensor> = {
@@ -213,7 +229,12 @@ function rowFeeds(row: MlmSequence[], pad: number, tokenTypes: boolean): Record<
     [ATTENTION_MASK]: { data: mask, dims },
     [LABELS]: { data: labels, dims },
   };
-  if (tokenTypes) feeds[TOKEN_TYPE_IDS] = { data: new BigInt64Array(ids.length), dims };
+  if (tokenTypes) feeds[TOKEN_TYPE_IDS] = { data: types, dims };
+  if (task === 'pretraining')
+    feeds[NEXT_SENTENCE_LABEL] = {
+      data: BigInt64Array.from(sequences, (s) => BigInt(s.nextSentenceLabel ?? IGNORED_LABEL_ID)),
+      dims: [sequences.length],
+    };
   return feeds;
 }
 
@@ -239,15 +260,45 @@ function scoreLogits(logits: Float32Array, labels: Int32Array, into: EvalResult)
   });
 }
 
-/** config.json for the masked-LM class of the config's family (what `from_pretrained` reads). */
-function maskedLmConfigJson(config: EncoderConfig): string {
+/** config.json naming the task's class of the config's family (what `from_pretrained` reads). */
+function taskConfigJson(config: EncoderConfig, task: PretrainTask): string {
   const raw: Record<string, unknown> = {
     ...config.raw,
-    architectures: [className(config, 'masked-lm')],
+    architectures: [className(config, task)],
     model_type: config.modelType,
   };
   const sorted = Object.fromEntries(Object.entries(raw).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return `${JSON.stringify(sorted, null, 2)}\n`;
+}
+
+/**
+ * The checkpoint's weights plus freshly initialised task-head parameters it lacks (BERT's pooler and NSP head when
+ * pre-training starts from a masked-LM checkpoint), as `from_pretrained` initialises them; a missing backbone
+ * weight still fails when the graph is built.
+ */
+function withInitialisedHeads(
+  config: EncoderConfig,
+  task: PretrainTask,
+  dict: StateDict,
+  warn: ((message: string) => void) | undefined,
+): StateDict {
+  const family = familyOf(config);
+  const prefix = family.backbonePrefix;
+  const specs = family.parameters(config, task);
+  const has = (name: string) =>
+    dict.has(name) || dict.has(name.startsWith(prefix) ? name.slice(prefix.length) : `${prefix}${name}`);
+  const missing = specs.filter(
+    (spec) =>
+      !has(spec.name) && (!spec.name.startsWith(prefix) || family.initialisedLikeHead(spec.name, task)),
+  );
+  if (missing.length === 0) return dict;
+  const random = new RandomValues(missing);
+  const out: StateDict = new Map(dict);
+  for (const spec of missing) out.set(spec.name, { shape: [...spec.shape], data: random.get(spec.name) });
+  (warn ?? ((message: string) => console.warn(message)))(
+    `initialised ${missing.map((s) => s.name).join(', ')} (not in the checkpoint)`,
+  );
+  return out;
 }
 
 function wrapOnnx<T>(build: () => T): T {
