@@ -14,7 +14,6 @@ import { createTfjsEngine } from './tfjs-engine.js';
 const CURVE_TOLERANCE = 1e-4;
 const TINY_BERT = new URL('../../../fixtures/models/tiny-bert-mlm/', import.meta.url).pathname;
 const SEQ = 24;
-const PREDICTIONS = 4;
 
 let root: string;
 let sequences: MlmSequence[];
