@@ -1,4 +1,4 @@
-import { Pcg64, permutation } from '@bcmb/datasets';
+import { Pcg64Dxsm, permutation } from '@bcmb/datasets';
 import type { MdsDataset, NdArray } from '@bcmb/mds';
 import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import type { MlmBatch, MlmSequence } from './engine.js';
@@ -48,8 +48,18 @@ export interface PackedLoaderOptions {
 }
 
 /**
+ * ModernBERT's `DistributedSamplerPCG64DXSM` on one process: `Generator(PCG64DXSM(seed + epoch)).permutation(n)`
+ * when shuffling, else 0..n-1.
+ */
+export function sampleOrder(size: number, shuffle: boolean, seed: number, epoch: number): number[] {
+  return shuffle
+    ? permutation(Pcg64Dxsm.fromSeed(seed + epoch), size)
+    : Array.from({ length: size }, (_, i) => i);
+}
+
+/**
  * The training stream of the BioClinical configs (`streaming: false`, `sequence_packing: true`): samples in a
- * per-epoch shuffled order, incoming batches of `global_train_batch_size`, GreedyBestFit packing into
+ * per-epoch shuffled order (`sampleOrder`), incoming batches of `global_train_batch_size`, GreedyBestFit packing into
  * `global/micro` rows of `micro * max_seq_len` tokens, packer masking with `default_rng(epoch + shuffle_seed)`.
  * Epochs follow each other until the caller stops. Deterministic: replaying it gives the same batches.
  */
@@ -60,9 +70,7 @@ export async function* packedMlmBatches(
   if (dataset.size === 0)
     throw new PretrainDataError('The training MDS split has no samples', { file: dataset.dir });
   for (let epoch = 0; ; epoch++) {
-    const order = options.shuffle
-      ? permutation(Pcg64.fromSeed(options.shuffleSeed + epoch), dataset.size)
-      : Array.from({ length: dataset.size }, (_, i) => i);
+    const order = sampleOrder(dataset.size, options.shuffle, options.shuffleSeed, epoch);
     async function* incoming(): AsyncGenerator<Int32Array[]> {
       for (let start = 0; start < order.length; start += globalBatchSize) {
         const batch: Int32Array[] = [];

@@ -27,6 +27,7 @@ export {
   type PackedLoaderOptions,
   packedMlmBatches,
   readTokenSample,
+  sampleOrder,
 } from './data.js';
 export type {
   EngineOptimizerState,
