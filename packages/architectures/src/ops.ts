@@ -88,6 +88,8 @@ export interface ForwardResult<T> {
   logits?: T;
   /** BERT's tanh pooler output `[B, H]`. */
   pooled?: T;
+  /** The next-sentence logits `[B, 2]` of the pre-training task (BertForPreTraining `seq_relationship_logits`). */
+  seqRelationshipLogits?: T;
 }
 
 /** A stable key for an attention spec: engines cache masks and rotary tables per distinct spec. */

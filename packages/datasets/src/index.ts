@@ -34,6 +34,7 @@ export {
   hfTrainTestSplit,
   Mt19937,
   Pcg64,
+  Pcg64Dxsm,
   permutation,
   SplitError,
   type SplitIndices,

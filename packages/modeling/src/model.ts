@@ -24,6 +24,8 @@ export interface ModelInputs {
    * ids (single label), [B, C] float32 multi-hot (multi label) or [B] / [B, C] float32 targets (regression).
    */
   labels?: tf.Tensor;
+  /** pretraining: [B] int32 next-sentence labels (0 = B follows A, 1 = B is random); the loss adds their CE. */
+  nextSentenceLabels?: tf.Tensor1D;
 }
 
 export interface ForwardOptions {
@@ -54,6 +56,8 @@ export interface ModelOutput {
   hiddenStates?: tf.Tensor3D[];
   /** BERT's tanh pooler output [B, H], when the model has a pooler. */
   poolerOutput?: tf.Tensor2D;
+  /** pretraining: next-sentence logits [B, 2]. */
+  seqRelationshipLogits?: tf.Tensor2D;
 }
 
 /** A BERT-family encoder with one task head, its parameters held as trainable tfjs Variables. */
@@ -81,6 +85,7 @@ export function disposeOutput(output: ModelOutput): void {
   output.logits?.dispose();
   output.loss?.dispose();
   output.poolerOutput?.dispose();
+  output.seqRelationshipLogits?.dispose();
   for (const hidden of output.hiddenStates ?? []) hidden.dispose();
 }
 
@@ -134,9 +139,14 @@ export class EncoderForTask<C extends EncoderConfig = EncoderConfig> implements 
       const output: ModelOutput = { lastHiddenState: perToken(result.hidden) };
       if (options.outputHiddenStates) output.hiddenStates = result.hiddenStates.map(perToken);
       if (result.pooled) output.poolerOutput = result.pooled;
+      if (result.seqRelationshipLogits) output.seqRelationshipLogits = result.seqRelationshipLogits;
       if (result.logits) {
         output.logits = this.task === 'sequence-classification' ? result.logits : perToken(result.logits);
-        if (inputs.labels) output.loss = this.taskLoss.compute(output.logits, inputs.labels);
+        if (inputs.labels)
+          output.loss = this.taskLoss.compute(output.logits, inputs.labels, {
+            ...(output.seqRelationshipLogits ? { seqRelationshipLogits: output.seqRelationshipLogits } : {}),
+            ...(inputs.nextSentenceLabels ? { nextSentenceLabels: inputs.nextSentenceLabels } : {}),
+          });
       }
       return output as unknown as tf.TensorContainer;
     }) as unknown as ModelOutput;

@@ -1,7 +1,18 @@
 import type { ConfigProblemType, EncoderConfig, Task } from '@bcmb/architectures';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.js';
-import { inferProblemType, sequenceClassificationLoss, tokenCrossEntropyLoss } from './losses.js';
+import {
+  crossEntropyLoss,
+  inferProblemType,
+  sequenceClassificationLoss,
+  tokenCrossEntropyLoss,
+} from './losses.js';
+
+/** The next-sentence half of the pre-training task's loss. */
+export interface NextSentenceTerms {
+  seqRelationshipLogits?: tf.Tensor2D;
+  nextSentenceLabels?: tf.Tensor1D;
+}
 
 /**
  * The loss each `transformers` head computes from its logits: masked-lm and token classification use
@@ -18,8 +29,16 @@ export class TaskLoss {
     this.problemType = config.problemType;
   }
 
-  compute(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
+  compute(logits: tf.Tensor, labels: tf.Tensor, nsp: NextSentenceTerms = {}): tf.Scalar {
     switch (this.task) {
+      case 'pretraining': {
+        // BertForPreTraining: total_loss = masked_lm_loss + next_sentence_loss. Without next-sentence labels (MLM
+        // evaluation) the MLM loss alone, where transformers would return no loss.
+        const { seqRelationshipLogits, nextSentenceLabels } = nsp;
+        const mlm = tokenCrossEntropyLoss(logits as tf.Tensor3D, labels);
+        if (!seqRelationshipLogits || !nextSentenceLabels) return mlm;
+        return tf.add(mlm, crossEntropyLoss(seqRelationshipLogits, nextSentenceLabels)) as tf.Scalar;
+      }
       case 'masked-lm':
       case 'token-classification':
         return tokenCrossEntropyLoss(logits as tf.Tensor3D, labels);

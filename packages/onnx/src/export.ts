@@ -129,7 +129,7 @@ function buildGraph(
     outputNames.push(LAST_HIDDEN_STATE);
   }
   if (logits !== undefined) {
-    const labels = task === 'masked-lm' ? config.vocabSize : config.numLabels;
+    const labels = task === 'masked-lm' || task === 'pretraining' ? config.vocabSize : config.numLabels;
     g.output(
       logits,
       LOGITS,

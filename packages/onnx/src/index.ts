@@ -23,7 +23,7 @@ export {
   TOKEN_TYPE_IDS,
 } from './export.js';
 export { ortGemmGflops } from './gemm-probe.js';
-export { type ModelProto, MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } from './graph.js';
+export { GraphBuilder, type ModelProto, MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } from './graph.js';
 export { type OnnxGraphInputs, OnnxOps, type OnnxOpsOptions, type OnnxValue } from './onnx-ops.js';
 export { type QuantizedMatrix, quantizePerChannel } from './quantize.js';
 export {
@@ -44,6 +44,7 @@ export {
   type OnnxLoadedModel,
   onnxEngineRegistrations,
 } from './speedbench-engine.js';
+export { clippedAdamW, type GraphOptimizer } from './training/optimizer.js';
 export {
   type FeedTensor,
   type ParameterMoments,
@@ -53,11 +54,13 @@ export {
   type TrainingSessionOptions,
   type TrainingStepResult,
 } from './training/session.js';
+export { type StableAdamWConfig, stableAdamW } from './training/stable-adamw.js';
 export {
   buildTrainingGraph,
   decaysWeight,
   LABELS,
   LOSS,
+  NEXT_SENTENCE_LABEL,
   type TrainingGraph,
   type TrainingGraphOptions,
   trainingModelOf,

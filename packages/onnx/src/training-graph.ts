@@ -16,6 +16,8 @@ import { ParameterList, type ParameterValues, RandomValues, StateDictValues } fr
 
 /** Graph input of the labels: `[B, L]` int64 token labels, `[B]` int64 classes, `[B, C]` float targets. */
 export const LABELS = 'labels';
+/** Graph input of the pre-training task's next-sentence labels: `[B]` int64 (0 = is next, 1 = random). */
+export const NEXT_SENTENCE_LABEL = 'next_sentence_label';
 /** Graph output of the mean loss (a scalar). */
 export const LOSS = 'loss';
 
@@ -96,6 +98,12 @@ export function buildTrainingGraph(
   } else {
     const labels = g.input(LABELS, 'int64', dims);
     loss = crossEntropy(g, logits, ops.denseIds(labels));
+    if (task === 'pretraining') {
+      // BertForPreTraining: total_loss = masked_lm_loss + next_sentence_loss.
+      inputNames.push(NEXT_SENTENCE_LABEL);
+      const nsp = ops.value(result.seqRelationshipLogits as NonNullable<typeof result.seqRelationshipLogits>);
+      loss = g.one('Add', [loss, crossEntropy(g, nsp, g.input(NEXT_SENTENCE_LABEL, 'int64', ['batch']))]);
+    }
   }
   g.output(loss, LOSS, 'float32', []);
   const used = new Set(ops.parameterNames);
@@ -111,7 +119,7 @@ export function buildTrainingGraph(
 
 /**
  * torch.nn.CrossEntropyLoss (mean over labels that are not -100) of `[N, C]` logits and `[N]` int64 labels:
- * -Σ log_softmax(x)[label] · valid / Σ valid.
+ * -Σ log_softmax(x)[label] · valid / max(Σ valid, 1).
  */
 function crossEntropy(g: GraphBuilder, logits: string, labels: string): string {
   const valid = g.one('Not', [g.one('Equal', [labels, g.constInt64([IGNORED_LABEL_ID], true)])]);
@@ -122,7 +130,10 @@ function crossEntropy(g: GraphBuilder, logits: string, labels: string): string {
   });
   const weight = g.one('Unsqueeze', [g.one('Cast', [valid], { to: 1 }), g.constInt64([1])]);
   const total = g.one('ReduceSum', [g.one('Mul', [picked, weight])], { keepdims: 0 });
-  return g.one('Neg', [g.one('Div', [total, g.one('ReduceSum', [weight], { keepdims: 0 })])]);
+  // Divided by max(count, 1): a batch without labels gives loss 0 and no gradient (torch: NaN), so a packed
+  // pretraining row whose masking drew no position adds nothing to an accumulated step.
+  const count = g.one('Max', [g.one('ReduceSum', [weight], { keepdims: 0 }), g.constFloat([1], true)]);
+  return g.one('Neg', [g.one('Div', [total, count])]);
 }
 
 /** torch.nn.BCEWithLogitsLoss (mean): -(y·log σ(x) + (1 - y)·log σ(-x)). */

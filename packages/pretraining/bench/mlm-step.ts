@@ -1,6 +1,7 @@
 /**
- * MLM training throughput of ModernBERT-base (random weights from packages/modeling/configs/modernbert-base) on the
- * tfjs engine: one optimizer step (forward, backward, StableAdamW) on a batch of ONE packed row of BENCH_ROW tokens
+ * MLM training throughput of ModernBERT-base (random weights, the shapes of packages/trainer/bench/shapes.ts) on
+ * one engine (BENCH_ENGINE=onnx, the default, or tfjs; run each in its own process so peak RSS is its own): one
+ * optimizer step (forward, backward, StableAdamW) on a batch of ONE packed row of BENCH_ROW tokens
  * (comma-separated, default "1024,8192"), masked with the packer's rules at p = 0.3. Each row holds sequences of
  * random lengths (≤ the row, ≥ 128) as the packer would place them. Prints tokens/s and the process's peak RSS.
  * BENCH_LAYERS=n keeps base widths with only n layers (for machines where 22 layers are too slow); BENCH_ITERS timed
@@ -8,34 +9,48 @@
  * process, so rows run from small to large and each result is printed as soon as it is measured.
  *   TSX_TSCONFIG_PATH=packages/pretraining/tsconfig.json pnpm tsx packages/pretraining/bench/mlm-step.ts
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@bcmb/modeling';
-import { createTfjsEngine, type MlmSequence, NumpyGenerator, packerMlmMasking } from '../src/index.js';
+import { BENCH_SHAPES } from '../../trainer/bench/shapes.js';
+import {
+  createOnnxEngine,
+  createTfjsEngine,
+  type MlmSequence,
+  NumpyGenerator,
+  packerMlmMasking,
+} from '../src/index.js';
 
 const rows = (process.env.BENCH_ROW ?? '1024,8192').split(',').map(Number);
 const iters = Number(process.env.BENCH_ITERS ?? 1);
 const layers = process.env.BENCH_LAYERS === undefined ? undefined : Number(process.env.BENCH_LAYERS);
-const backend = await initBackend({ onReport: () => {} });
-const configDir = new URL('../../modeling/configs/modernbert-base/', import.meta.url).pathname;
+const engineName = process.env.BENCH_ENGINE ?? 'onnx';
 const dir = await mkdtemp(join(tmpdir(), 'bcmb-mlm-bench-'));
-const config = JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8'));
+const config: Record<string, unknown> = {
+  ...BENCH_SHAPES['modernbert-base'],
+  architectures: ['ModernBertForMaskedLM'],
+};
 if (layers !== undefined) config.num_hidden_layers = layers;
-config.max_position_embeddings = Math.max(config.max_position_embeddings ?? 8192, ...rows);
+config.max_position_embeddings = Math.max(Number(config.max_position_embeddings ?? 8192), ...rows);
 await writeFile(join(dir, 'config.json'), JSON.stringify(config));
-const engine = await createTfjsEngine({
+const optimizer = {
   modelDir: dir,
   maxLr: 3e-4,
-  betas: [0.9, 0.98],
+  betas: [0.9, 0.98] as [number, number],
   eps: 1e-6,
   weightDecay: 1e-5,
   filterBiasNormWd: true,
   maskTokenId: 50284,
-  onWarning: () => {},
-});
+};
+let backendName = 'onnxruntime-node CPU';
+if (engineName === 'tfjs') backendName = (await initBackend({ onReport: () => {} })).name;
+const engine =
+  engineName === 'tfjs'
+    ? await createTfjsEngine({ ...optimizer, onWarning: () => {} })
+    : await createOnnxEngine({ ...optimizer, rowsPerStep: 1 });
 console.log(
-  `# ModernBERT-base${layers === undefined ? '' : ` (${layers} layers)`} MLM step on ${engine.name} (backend ${backend.name})`,
+  `# ModernBERT-base${layers === undefined ? '' : ` (${layers} layers)`} MLM step on ${engine.name} (${backendName}); RSS after setup ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`,
 );
 const rng = new NumpyGenerator(42);
 try {

@@ -1,5 +1,6 @@
-import { Pcg64, permutation } from '@bcmb/datasets';
+import { Pcg64Dxsm, permutation } from '@bcmb/datasets';
 import type { MdsDataset, NdArray } from '@bcmb/mds';
+import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import type { MlmBatch, MlmSequence } from './engine.js';
 import { PretrainDataError } from './errors.js';
 import { hfCollatorMlmMasking, packerMlmMasking } from './masking.js';
@@ -47,8 +48,18 @@ export interface PackedLoaderOptions {
 }
 
 /**
+ * ModernBERT's `DistributedSamplerPCG64DXSM` on one process: `Generator(PCG64DXSM(seed + epoch)).permutation(n)`
+ * when shuffling, else 0..n-1.
+ */
+export function sampleOrder(size: number, shuffle: boolean, seed: number, epoch: number): number[] {
+  return shuffle
+    ? permutation(Pcg64Dxsm.fromSeed(seed + epoch), size)
+    : Array.from({ length: size }, (_, i) => i);
+}
+
+/**
  * The training stream of the BioClinical configs (`streaming: false`, `sequence_packing: true`): samples in a
- * per-epoch shuffled order, incoming batches of `global_train_batch_size`, GreedyBestFit packing into
+ * per-epoch shuffled order (`sampleOrder`), incoming batches of `global_train_batch_size`, GreedyBestFit packing into
  * `global/micro` rows of `micro * max_seq_len` tokens, packer masking with `default_rng(epoch + shuffle_seed)`.
  * Epochs follow each other until the caller stops. Deterministic: replaying it gives the same batches.
  */
@@ -59,9 +70,7 @@ export async function* packedMlmBatches(
   if (dataset.size === 0)
     throw new PretrainDataError('The training MDS split has no samples', { file: dataset.dir });
   for (let epoch = 0; ; epoch++) {
-    const order = options.shuffle
-      ? permutation(Pcg64.fromSeed(options.shuffleSeed + epoch), dataset.size)
-      : Array.from({ length: dataset.size }, (_, i) => i);
+    const order = sampleOrder(dataset.size, options.shuffle, options.shuffleSeed, epoch);
     async function* incoming(): AsyncGenerator<Int32Array[]> {
       for (let start = 0; start < order.length; start += globalBatchSize) {
         const batch: Int32Array[] = [];
@@ -155,4 +164,39 @@ export async function evalSequences(
     );
   }
   return out;
+}
+
+/**
+ * One sample of the Bio_ClinicalBERT instance MDS (`prepareClinicalBert`, the features of
+ * `write_instance_to_example_files`) as a sequence of the pre-training task: the real tokens (`input_mask`),
+ * labels at the masked positions whose weight is 1, segment ids and the next-sentence label.
+ */
+export async function clinicalBertSequence(dataset: MdsDataset, index: number): Promise<MlmSequence> {
+  const sample = await dataset.get(index);
+  const column = (name: string): ArrayLike<number> => {
+    const value = sample[name] as NdArray | undefined;
+    if (value === undefined || typeof value !== 'object' || !('data' in value))
+      throw new PretrainDataError(`MDS sample ${index} has no ndarray column ${name}`, {
+        file: dataset.dir,
+        hint: 'Write the data with bcmb pretrain prepare-clinicalbert',
+      });
+    return value.data as ArrayLike<number>;
+  };
+  const ids = column('input_ids');
+  const mask = column('input_mask');
+  const segments = column('segment_ids');
+  const positions = column('masked_lm_positions');
+  const labelIds = column('masked_lm_ids');
+  const weights = column('masked_lm_weights');
+  let length = 0;
+  while (length < mask.length && mask[length] === 1) length++;
+  const labels = new Int32Array(length).fill(IGNORED_LABEL_ID);
+  for (let i = 0; i < positions.length; i++)
+    if ((weights[i] as number) > 0) labels[positions[i] as number] = labelIds[i] as number;
+  return {
+    inputIds: Int32Array.from({ length }, (_, i) => ids[i] as number),
+    labels,
+    tokenTypeIds: Int32Array.from({ length }, (_, i) => segments[i] as number),
+    nextSentenceLabel: Number(sample.next_sentence_labels),
+  };
 }

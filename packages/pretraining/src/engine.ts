@@ -2,7 +2,14 @@
 export interface MlmSequence {
   inputIds: Int32Array;
   labels: Int32Array;
+  /** BERT segment ids (the pre-training task's sentence A = 0, B = 1); zeros when absent. */
+  tokenTypeIds?: Int32Array;
+  /** The pre-training task's next-sentence label: 0 when B follows A, 1 when B is random. */
+  nextSentenceLabel?: number;
 }
+
+/** `masked-lm` (ModernBERT recipes) or BERT's `pretraining` (MLM + next-sentence prediction, Bio_ClinicalBERT). */
+export type PretrainTask = 'masked-lm' | 'pretraining';
 
 /**
  * One optimizer step's worth of data: the packer's rows (one per micro-batch), each the sequences packed into it.

@@ -21,18 +21,27 @@ export {
   createTrainingInstances,
   type TrainingInstance,
 } from './create-pretraining-data.js';
-export { evalSequences, type PackedLoaderOptions, packedMlmBatches, readTokenSample } from './data.js';
+export {
+  clinicalBertSequence,
+  evalSequences,
+  type PackedLoaderOptions,
+  packedMlmBatches,
+  readTokenSample,
+  sampleOrder,
+} from './data.js';
 export type {
   EngineOptimizerState,
   EvalResult,
   MlmBatch,
   MlmSequence,
   PretrainEngine,
+  PretrainTask,
   TrainStepResult,
 } from './engine.js';
 export { PretrainConfigError, PretrainDataError, PretrainRunError } from './errors.js';
 export { hfCollatorMlmMasking, type MaskedBatch, packerMlmMasking } from './masking.js';
 export { NumpyGenerator } from './numpy-random.js';
+export { createOnnxEngine, type OnnxEngineOptions } from './onnx-engine.js';
 export { type GreedyBestFitOptions, GreedyBestFitPacker, type PackedBatch } from './packer.js';
 export {
   chunkNote,

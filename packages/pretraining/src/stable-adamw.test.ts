@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { GraphBuilder, stableAdamW, TrainingSession } from '@bcmb/onnx';
 import { describe, expect, it } from 'vitest';
 import { debiasBeta, StableAdamW, stableAdamWDecayGroups } from './stable-adamw.js';
 
@@ -75,6 +76,71 @@ describe('StableAdamW', () => {
           expect(report.rms.get(name)).toBeCloseTo(expected.rms[name] as number, 5);
         }
       });
+      expect(worst).toBeLessThan(1e-6);
+    },
+  );
+});
+
+/**
+ * A graph whose gradient with respect to each parameter is a fed tensor (loss = Σ p·G): TrainingSession then
+ * applies the ONNX optimizer to exactly the reference gradients.
+ */
+function gradientFeedingModel(
+  params: Map<string, Float32Array>,
+  shapes: Map<string, number[]>,
+  decay: Set<string>,
+) {
+  const g = new GraphBuilder();
+  const terms: string[] = [];
+  for (const [name, shape] of shapes) {
+    const p = g.input(name, 'float32', shape);
+    const target = g.input(`${name}.target_grad`, 'float32', shape);
+    terms.push(g.one('ReduceSum', [g.one('Mul', [p, target])], { keepdims: 0 }));
+  }
+  const loss = terms.reduce((a, b) => g.one('Add', [a, b]));
+  return {
+    graph: g,
+    loss,
+    parameters: [...params].map(([name, data]) => ({ name, data, decay: decay.has(name) })),
+  };
+}
+
+describe('StableAdamW as ONNX graph nodes (TrainingSession optimizer)', () => {
+  it.each(ref.settings.map((s, i) => [i, s.lr, s.weight_decay, s.schedule, s] as const))(
+    'follows the float32 reference trajectory within 1e-6 (setting %i: lr %s, wd %s, %s)',
+    async (_, _lr, _wd, _schedule, setting) => {
+      const params = new Map(Object.entries(ref.params0).map(([k, v]) => [k, Float32Array.from(flat(v))]));
+      const shapes = new Map(Object.entries(ref.params0).map(([k, v]) => [k, shapeOf(v)]));
+      const groups = stableAdamWDecayGroups(shapes, setting.weight_decay);
+      const decay = new Set([...groups].filter(([, wd]) => wd > 0).map(([k]) => k));
+      const session = await TrainingSession.create(gradientFeedingModel(params, shapes, decay), {
+        optimizer: stableAdamW({
+          beta1: ref.betas[0],
+          beta2: ref.betas[1],
+          eps: ref.eps,
+          weightDecay: setting.weight_decay,
+          maxLr: setting.max_lr,
+        }),
+      });
+      let worst = 0;
+      for (const [s, gradients] of ref.grads_per_step.entries()) {
+        const feeds = Object.fromEntries(
+          Object.entries(gradients).map(([k, v]) => [
+            `${k}.target_grad`,
+            { data: Float32Array.from(flat(v)), dims: shapes.get(k) as number[] },
+          ]),
+        );
+        await session.step(feeds, setting.lr_per_step[s] as number);
+        const expected = setting.history_float32[s];
+        if (expected === undefined) throw new Error('missing reference step');
+        for (const [name, values] of Object.entries(expected.params)) {
+          const ours = session.parameter(name);
+          flat(values).forEach((value, i) => {
+            worst = Math.max(worst, Math.abs((ours[i] as number) - value));
+          });
+        }
+      }
+      await session.release();
       expect(worst).toBeLessThan(1e-6);
     },
   );

@@ -10,6 +10,7 @@ import type {
   MlmBatch,
   MlmSequence,
   PretrainEngine,
+  PretrainTask,
   TrainStepResult,
 } from './engine.js';
 import { PretrainRunError } from './errors.js';
@@ -25,6 +26,8 @@ export interface TfjsEngineOptions {
   filterBiasNormWd: boolean;
   /** The tokenizer's [MASK] id (config.json does not carry it for ModernBERT). */
   maskTokenId: number;
+  /** Head and loss (default masked-lm); `pretraining` adds BERT's next-sentence head (training steps only). */
+  task?: PretrainTask;
   /** Sequences per forward pass when evaluating. */
   evalBatchSize?: number;
   onWarning?: (message: string) => void;
@@ -46,9 +49,10 @@ export async function createTfjsEngine(options: TfjsEngineOptions): Promise<Pret
   const config = JSON.parse(configText) as Record<string, unknown>;
   const hasWeights = await hasWeightFiles(options.modelDir);
   const warn = options.onWarning ?? ((message: string) => console.warn(message));
+  const task = options.task ?? 'masked-lm';
   const model: EncoderModel = hasWeights
-    ? await fromPretrained(options.modelDir, { task: 'masked-lm', onWarning: warn })
-    : await randomModel(options.modelDir, { task: 'masked-lm' });
+    ? await fromPretrained(options.modelDir, { task, onWarning: warn })
+    : await randomModel(options.modelDir, { task });
   const parameters = model.parameters();
   const master = new Map<string, Float32Array>();
   const shapes = new Map<string, number[]>();
@@ -89,8 +93,9 @@ export async function createTfjsEngine(options: TfjsEngineOptions): Promise<Pret
       let loss = 0;
       for (const row of rows) {
         const padded = collate(toExamples(row), pad, 'token');
+        const nsp = task === 'pretraining' ? nextSentenceInputs(row, padded.inputIds.shape[1]) : {};
         try {
-          const result = lossAndGradients(model, padded, { share: 1 / batch.rows.length });
+          const result = lossAndGradients(model, { ...padded, ...nsp }, { share: 1 / batch.rows.length });
           loss += result.loss;
           for (const [name, grad] of result.grads) {
             const data = grad.dataSync() as Float32Array;
@@ -103,6 +108,8 @@ export async function createTfjsEngine(options: TfjsEngineOptions): Promise<Pret
           padded.inputIds.dispose();
           padded.attentionMask.dispose();
           padded.labels.dispose();
+          nsp.tokenTypeIds?.dispose();
+          nsp.nextSentenceLabels?.dispose();
         }
       }
       const report = optimizer.update(master, sums, lr);
@@ -160,6 +167,24 @@ export async function createTfjsEngine(options: TfjsEngineOptions): Promise<Pret
     dispose(): void {
       model.dispose();
     },
+  };
+}
+
+/** Segment ids padded with 0 to `length` and the next-sentence labels of the pre-training task. */
+function nextSentenceInputs(
+  row: MlmSequence[],
+  length: number,
+): { tokenTypeIds?: tf.Tensor2D; nextSentenceLabels?: tf.Tensor1D } {
+  const types = new Int32Array(row.length * length);
+  row.forEach((s, r) => {
+    if (s.tokenTypeIds) types.set(s.tokenTypeIds, r * length);
+  });
+  return {
+    tokenTypeIds: tf.tensor2d(types, [row.length, length], 'int32'),
+    nextSentenceLabels: tf.tensor1d(
+      row.map((s) => s.nextSentenceLabel ?? IGNORED_LABEL_ID),
+      'int32',
+    ),
   };
 }
 

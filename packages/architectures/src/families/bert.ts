@@ -45,8 +45,16 @@ function normal(config: BertConfig): Extract<Init, { kind: 'normal' }> {
 
 /** BertForMaskedLM and BertForTokenClassification build BertModel(add_pooling_layer=False). */
 function hasPooler(task: Task): boolean {
-  return task === 'base' || task === 'sequence-classification';
+  return task === 'base' || task === 'sequence-classification' || task === 'pretraining';
 }
+
+/** The MLM head: BertForMaskedLM's, and BertForPreTraining's next to the NSP head. */
+function hasMlmHead(task: Task): boolean {
+  return task === 'masked-lm' || task === 'pretraining';
+}
+
+/** BertForPreTraining's next-sentence classifier on the pooled output (2 classes: is next, is random). */
+const NSP = 'cls.seq_relationship';
 
 const MLM = 'cls.predictions.';
 
@@ -102,7 +110,7 @@ function parameters(config: BertConfig, task: Task): ParameterSpec[] {
     norm(`${l}output.LayerNorm`);
   }
   if (hasPooler(task)) linear(`${p}pooler.dense`, h, h);
-  if (task === 'masked-lm') {
+  if (hasMlmHead(task)) {
     linear(`${MLM}transform.dense`, h, h);
     norm(`${MLM}transform.LayerNorm`);
     if (!config.tieWordEmbeddings)
@@ -113,6 +121,7 @@ function parameters(config: BertConfig, task: Task): ParameterSpec[] {
         init: normal(config),
       });
     specs.push({ name: `${MLM}bias`, shape: [vocabSize], role: 'bias', init: { kind: 'zeros' } });
+    if (task === 'pretraining') linear(NSP, h, 2);
   } else if (task === 'sequence-classification' || task === 'token-classification') {
     linear('classifier', h, config.numLabels);
   }
@@ -121,7 +130,7 @@ function parameters(config: BertConfig, task: Task): ParameterSpec[] {
 
 function tiedWeights(config: BertConfig, task: Task): Map<string, string> {
   const tied = new Map<string, string>();
-  if (task !== 'masked-lm') return tied;
+  if (!hasMlmHead(task)) return tied;
   if (config.tieWordEmbeddings)
     tied.set(`${MLM}decoder.weight`, decoderWeight(config, backbonePrefix(bert, task)));
   // BertLMPredictionHead: self.decoder.bias = self.bias, whatever the embeddings.
@@ -176,7 +185,10 @@ function layerBlocks<T>(ops: EncoderOps<T>, config: BertConfig, prefix: string):
   ];
 }
 
-/** BertModel + the task head: BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification. */
+/**
+ * BertModel + the task head: BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification,
+ * BertForPreTraining (MLM logits per token and next-sentence logits on the pooler, no dropout before either).
+ */
 function forward<T>(ops: EncoderOps<T>, config: BertConfig, task: Task): ForwardResult<T> {
   const p = backbonePrefix(bert, task);
   const e = `${p}embeddings.`;
@@ -205,7 +217,7 @@ function forward<T>(ops: EncoderOps<T>, config: BertConfig, task: Task): Forward
     result.pooled = ops.activation(ops.linear(ops.pool(hidden, 'cls'), dense(`${p}pooler.dense`)), 'tanh');
   }
   const classifierDropout = config.classifierDropout ?? config.hiddenDropoutProb;
-  if (task === 'masked-lm') {
+  if (hasMlmHead(task)) {
     const transformed = ops.layerNorm(
       ops.activation(ops.linear(hidden, dense(`${MLM}transform.dense`)), config.hiddenAct),
       `${MLM}transform.LayerNorm.weight`,
@@ -213,6 +225,7 @@ function forward<T>(ops: EncoderOps<T>, config: BertConfig, task: Task): Forward
       config.layerNormEps,
     );
     result.logits = ops.linear(transformed, { weight: decoderWeight(config, p), bias: `${MLM}bias` });
+    if (task === 'pretraining') result.seqRelationshipLogits = ops.linear(result.pooled as T, dense(NSP));
   } else if (task === 'sequence-classification') {
     result.logits = ops.linear(ops.dropout(result.pooled as T, classifierDropout), dense('classifier'));
   } else if (task === 'token-classification') {
@@ -240,7 +253,9 @@ export const bert: Family<BertConfig> = {
   parameters,
   tiedWeights,
   // BertForMaskedLM / BertForTokenClassification: _keys_to_ignore_on_load_unexpected = [r"pooler"].
-  ignoredOnLoad: (key, task) => task !== 'base' && key.includes('pooler'),
+  // BertForMaskedLM loading a BertForPreTraining checkpoint drops its NSP head too.
+  ignoredOnLoad: (key, task) =>
+    (!hasPooler(task) && key.includes('pooler')) || (task === 'masked-lm' && key.startsWith(`${NSP}.`)),
   // Checkpoints saved without a pooler (add_pooling_layer=False) are common; transformers initialises it.
   initialisedLikeHead: (name, task) => name.startsWith(`${backbonePrefix(bert, task)}pooler.`),
   forwardFlops,

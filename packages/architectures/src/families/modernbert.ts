@@ -167,6 +167,14 @@ function truncated(std: number): Init {
 }
 
 function parameters(config: ModernBertConfig, task: Task): ParameterSpec[] {
+  if (task === 'pretraining') {
+    throw new UnsupportedConfigError(
+      'ModernBERT has no next-sentence pre-training head (BertForPreTraining only)',
+      {
+        hint: 'Pretrain ModernBERT with the masked-lm task',
+      },
+    );
+  }
   const p = backbonePrefix(modernBert, task);
   const { hiddenSize: h, intermediateSize: inner, vocabSize } = config;
   const stds = initStds(config);

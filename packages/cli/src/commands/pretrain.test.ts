@@ -81,60 +81,70 @@ describe('bcmb pretrain', () => {
     expect(refused.stderr).toMatch(/optimizer_clip: unknown key/);
   });
 
-  it('killed with SIGKILL after its batch-4 checkpoint and resumed, ends with the loss curve of an uninterrupted run', async () => {
-    await writeSyntheticSplits(join(scratch, 'data'), 80, 16);
-    const args = (name: string) => {
-      const config = join(scratch, `${name}.yaml`);
-      return [
-        config,
-        [
-          'pretrain',
-          '--config',
+  it.each([
+    ['tfjs', ['--engine', 'tfjs', '--backend', 'wasm']],
+    ['onnx', ['--engine', 'onnx']],
+  ])(
+    'killed with SIGKILL after its batch-4 checkpoint and resumed, ends with the loss curve of an uninterrupted run (%s engine)',
+    async (engine, engineArgs) => {
+      const data = join(scratch, `data-${engine}`);
+      await writeSyntheticSplits(data, 80, 16);
+      const args = (run: string) => {
+        const name = `${engine}-${run}`;
+        const config = join(scratch, `${name}.yaml`);
+        return [
           config,
-          '--model',
-          TINY_MODEL,
-          '--mask-token-id',
-          String(TINY_IDS.mask),
-          '--backend',
-          'wasm',
-          '--no-progress',
-          '--set',
-          'max_duration=8ba',
-          '--set',
-          'eval_interval=4ba',
-        ],
-      ] as const;
-    };
-    const [fullConfig, fullArgs] = args('full');
-    await writeTinyConfig(fullConfig, join(scratch, 'data'), join(scratch, 'full'));
-    const full = bcmb(...fullArgs);
-    expect(full.code, full.stderr).toBe(0);
-
-    const [killedConfig, killedArgs] = args('killed');
-    await writeTinyConfig(killedConfig, join(scratch, 'data'), join(scratch, 'killed'));
-    const child: ChildProcess = spawn(process.execPath, ['--import', TSX, BIN, ...killedArgs], {
-      env: ENV,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        // Kill as soon as the batch-4 checkpoint is announced, mid-run.
-        if (/checkpoint .*ep0-ba4/.test(output) && child.exitCode === null) child.kill('SIGKILL');
-      });
-      child.on('exit', (_code, signal) =>
-        signal === 'SIGKILL' ? resolve() : reject(new Error(`not killed: ${output}`)),
+          [
+            'pretrain',
+            '--config',
+            config,
+            '--model',
+            TINY_MODEL,
+            '--mask-token-id',
+            String(TINY_IDS.mask),
+            ...engineArgs,
+            '--no-progress',
+            '--set',
+            'max_duration=8ba',
+            '--set',
+            'eval_interval=4ba',
+          ],
+        ] as const;
+      };
+      const [fullConfig, fullArgs] = args('full');
+      await writeTinyConfig(fullConfig, data, join(scratch, `${engine}-full`));
+      const full = bcmb(...fullArgs);
+      expect(full.code, full.stderr).toBe(0);
+      expect(full.stderr).toContain(
+        `engine: ${engine === 'onnx' ? 'onnxruntime' : 'tfjs'} (--engine ${engine})`,
       );
-    });
-    expect(await readdir(join(scratch, 'killed', 'tiny_run'))).toContain('ep0-ba4');
-    const resumed = bcmb(...killedArgs, '--resume');
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toMatch(/Resuming from .*ep0-ba(4|8)/);
-    const curve = async (name: string) =>
-      (await readFile(join(scratch, name, 'tiny_run', 'metrics.jsonl'), 'utf8')).trim().split('\n');
-    const fullCurve = await curve('full');
-    expect(fullCurve.filter((line) => line.includes('"train"')).length).toBe(8);
-    expect(await curve('killed')).toEqual(fullCurve);
-  });
+
+      const [killedConfig, killedArgs] = args('killed');
+      await writeTinyConfig(killedConfig, data, join(scratch, `${engine}-killed`));
+      const child: ChildProcess = spawn(process.execPath, ['--import', TSX, BIN, ...killedArgs], {
+        env: ENV,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          // Kill as soon as the batch-4 checkpoint is announced, mid-run.
+          if (/checkpoint .*ep0-ba4/.test(output) && child.exitCode === null) child.kill('SIGKILL');
+        });
+        child.on('exit', (_code, signal) =>
+          signal === 'SIGKILL' ? resolve() : reject(new Error(`not killed: ${output}`)),
+        );
+      });
+      expect(await readdir(join(scratch, `${engine}-killed`, 'tiny_run'))).toContain('ep0-ba4');
+      const resumed = bcmb(...killedArgs, '--resume');
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toMatch(/Resuming from .*ep0-ba(4|8)/);
+      const curve = async (name: string) =>
+        (await readFile(join(scratch, name, 'tiny_run', 'metrics.jsonl'), 'utf8')).trim().split('\n');
+      const fullCurve = await curve(`${engine}-full`);
+      expect(fullCurve.filter((line) => line.includes('"train"')).length).toBe(8);
+      expect(await curve(`${engine}-killed`)).toEqual(fullCurve);
+    },
+  );
 });

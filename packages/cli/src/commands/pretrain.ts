@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { BACKEND_PREFERENCE, type BackendName, initBackend } from '@bcmb/modeling';
+import { OnnxRuntimeMissingError, onnxRuntimeAvailable } from '@bcmb/onnx';
 import {
   CLINICALBERT_DATA_DEFAULTS,
+  createOnnxEngine,
   createTfjsEngine,
   DEFAULT_CONCAT_TOKENS,
   describeHonouredKeys,
@@ -79,6 +81,7 @@ interface PretrainFlags extends HubFlags {
   resume?: boolean;
   maskTokenId?: number;
   backend?: BackendName;
+  engine?: 'onnx' | 'tfjs';
   progress: boolean;
   maxBatches?: number;
   listKeys?: boolean;
@@ -111,10 +114,21 @@ async function runPretrain(flags: PretrainFlags): Promise<void> {
   const { dir } = await resolveModelFlag(source, flags);
   const tokenizerDir = await tokenizerFolder(dir, config.tokenizerName, flags);
   const maskTokenId = flags.maskTokenId ?? (await maskIdOf(tokenizerDir));
-  await initBackend({
-    ...(flags.backend ? { backend: flags.backend } : {}),
-    onReport: (line) => process.stderr.write(`${line}\n`),
-  });
+  const engine = await chooseEngine(flags.engine);
+  process.stderr.write(`${engine.note}\n`);
+  if (engine.name === 'tfjs')
+    await initBackend({
+      ...(flags.backend ? { backend: flags.backend } : {}),
+      onReport: (line) => process.stderr.write(`${line}\n`),
+    });
+  const optimizer = {
+    maxLr: config.lr,
+    betas: config.betas,
+    eps: config.eps,
+    weightDecay: config.weightDecay,
+    filterBiasNormWd: config.filterBiasNormWd,
+    maskTokenId,
+  };
   const result = await runPretraining({
     config,
     modelDir: dir,
@@ -123,21 +137,43 @@ async function runPretrain(flags: PretrainFlags): Promise<void> {
     ...(flags.progress ? {} : { progress: false }),
     ...(flags.maxBatches === undefined ? {} : { stopAfterBatches: flags.maxBatches }),
     createEngine: (modelDir) =>
-      createTfjsEngine({
-        modelDir,
-        maxLr: config.lr,
-        betas: config.betas,
-        eps: config.eps,
-        weightDecay: config.weightDecay,
-        filterBiasNormWd: config.filterBiasNormWd,
-        maskTokenId,
-        onWarning: (line) => process.stderr.write(`${line}\n`),
-      }),
+      engine.name === 'onnx'
+        ? createOnnxEngine({
+            modelDir,
+            ...optimizer,
+            rowsPerStep: config.globalTrainBatchSize / config.microBatchSize,
+          })
+        : createTfjsEngine({
+            modelDir,
+            ...optimizer,
+            onWarning: (line) => process.stderr.write(`${line}\n`),
+          }),
   });
   if (!result.completed)
     process.stdout.write(
       `stopped after ${result.timestamp.batch} batches (--max-batches); resume with --resume\n`,
     );
+}
+
+/**
+ * ONNX Runtime (several times faster on CPU) when onnxruntime-node loads, else tfjs; `--engine` forces one
+ * (onnx then fails with the loader's error when the runtime is missing).
+ */
+async function chooseEngine(
+  wanted: 'onnx' | 'tfjs' | undefined,
+): Promise<{ name: 'onnx' | 'tfjs'; note: string }> {
+  if (wanted === 'tfjs') return { name: 'tfjs', note: 'engine: tfjs (--engine tfjs)' };
+  const available = await onnxRuntimeAvailable();
+  if (wanted === 'onnx') {
+    if (available !== true)
+      throw new OnnxRuntimeMissingError(`--engine onnx: ${available}`, {
+        hint: 'Install it next to bcmb (npm i onnxruntime-node) or pass --engine tfjs',
+      });
+    return { name: 'onnx', note: 'engine: onnxruntime (--engine onnx)' };
+  }
+  return available === true
+    ? { name: 'onnx', note: 'engine: onnxruntime (onnxruntime-node loads; --engine tfjs to use tfjs)' }
+    : { name: 'tfjs', note: `engine: tfjs, because ONNX Runtime is unavailable (${available})` };
 }
 
 /** The model folder when it holds a tokenizer, else `tokenizer_name` resolved (copied into every checkpoint). */
@@ -231,7 +267,15 @@ export function pretrainCommand(): Command {
       .option('--mask-token-id <id>', '[MASK] id when the model folder has no tokenizer', Number)
       .option('--max-batches <n>', 'stop after n batches in this process (resume later)', positiveInteger)
       .option('--list-keys', 'print the config keys bcmb honours, checks or ignores, and exit')
-      .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_PREFERENCE]))
+      .addOption(
+        new Option(
+          '--engine <name>',
+          'training engine (default: onnx when onnxruntime-node loads, else tfjs)',
+        ).choices(['onnx', 'tfjs']),
+      )
+      .addOption(
+        new Option('--backend <name>', 'tfjs backend (with --engine tfjs)').choices([...BACKEND_PREFERENCE]),
+      )
       .option('--no-progress', 'no progress bar'),
   )
     .addCommand(prepare)

@@ -21,7 +21,9 @@ export {
   type AdamWConfig,
   adamWScalars,
   CLIP_EPSILON,
+  clippedAdamW,
   emitClipAndAdamW,
+  type GraphOptimizer,
   MAX_GRAD_NORM,
   OPTIMIZER_INPUTS,
   type OptimizerOutputs,
@@ -38,3 +40,9 @@ export {
   type TrainingSessionOptions,
   type TrainingStepResult,
 } from './session.js';
+export {
+  debiasBeta,
+  STABLE_ADAMW_INPUTS,
+  type StableAdamWConfig,
+  stableAdamW,
+} from './stable-adamw.js';

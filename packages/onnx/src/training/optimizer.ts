@@ -50,6 +50,24 @@ export function adamWScalars(config: AdamWConfig, lr: number, t: number): Record
   };
 }
 
+/**
+ * An optimizer written as graph nodes: `emit` appends its update of every slot (and the global gradient norm) to a
+ * graph and declares its scalar inputs; `scalars` gives their values for optimizer step `t` (1-based) at `lr`.
+ * The update must wait for the global gradient norm before writing any parameter (see emitClipAndAdamW).
+ */
+export interface GraphOptimizer {
+  emit(g: GraphBuilder, slots: readonly OptimizerSlot[]): OptimizerOutputs;
+  scalars(lr: number, t: number): Record<string, number>;
+}
+
+/** Clipping + torch AdamW (TrainingSession's default optimizer). */
+export function clippedAdamW(config: AdamWConfig): GraphOptimizer {
+  return {
+    emit: (g, slots) => emitClipAndAdamW(g, slots, config),
+    scalars: (lr, t) => adamWScalars(config, lr, t),
+  };
+}
+
 export interface OptimizerOutputs {
   /** The global L2 norm of the gradients before clipping (a float32 scalar). */
   gradNorm: string;

@@ -10,8 +10,8 @@ import {
   ADAM_BETA2,
   ADAM_EPSILON,
   type AdamWConfig,
-  adamWScalars,
-  emitClipAndAdamW,
+  clippedAdamW,
+  type GraphOptimizer,
   MAX_GRAD_NORM,
   type OptimizerSlot,
 } from './optimizer.js';
@@ -64,6 +64,11 @@ export interface TrainingSessionOptions extends Partial<AdamWConfig> {
   memoryArena?: boolean;
   /** Write ORT's per-node profile (JSON) under this file prefix when the session is released. */
   profile?: string;
+  /**
+   * The update as graph nodes (default: clipping + AdamW from the options above, `clippedAdamW`); e.g.
+   * `stableAdamW(…)` for continued pretraining.
+   */
+  optimizer?: GraphOptimizer;
 }
 
 /** A batch input: data and dims; the element type follows the array (Uint8Array = bool). */
@@ -215,7 +220,7 @@ export class TrainingSession {
   private constructor(
     private readonly ort: OrtModule,
     private readonly slots: Slot[],
-    private readonly config: AdamWConfig,
+    private readonly update: GraphOptimizer,
     private readonly accumulationSteps: number,
     private readonly batchInputs: readonly string[],
     private readonly lossName: string,
@@ -239,6 +244,7 @@ export class TrainingSession {
       weightDecay: options.weightDecay ?? 0,
       maxGradNorm: options.maxGradNorm ?? MAX_GRAD_NORM,
     };
+    const update = options.optimizer ?? clippedAdamW(config);
     const accumulationSteps = options.accumulationSteps ?? 1;
     if (!Number.isInteger(accumulationSteps) || accumulationSteps < 1)
       throw new TrainingGraphError(`accumulationSteps must be a positive integer, got ${accumulationSteps}`);
@@ -304,7 +310,7 @@ export class TrainingSession {
         expAvgSq: g.input(s.in.expAvgSq, 'float32', s.dims),
         decay: s.decay,
       }));
-      const out = emitClipAndAdamW(g, optimizerSlots, config);
+      const out = update.emit(g, optimizerSlots);
       gradNormName = out.gradNorm;
       g.output(out.gradNorm, out.gradNorm, 'float32', []);
       slots.forEach((s, i) => {
@@ -336,7 +342,7 @@ export class TrainingSession {
         expAvgSq: o.input(s.in.expAvgSq, 'float32', s.dims),
         decay: s.decay,
       }));
-      const out = emitClipAndAdamW(o, optimizerSlots, config);
+      const out = update.emit(o, optimizerSlots);
       gradNormName = out.gradNorm;
       o.output(out.gradNorm, out.gradNorm, 'float32', []);
       slots.forEach((s, i) => {
@@ -354,7 +360,7 @@ export class TrainingSession {
     const session = new TrainingSession(
       ort,
       slots,
-      config,
+      update,
       accumulationSteps,
       batchInputs,
       loss,
@@ -406,7 +412,7 @@ export class TrainingSession {
     let gradNorm: number | undefined;
     try {
       if (this.optimizer === undefined) {
-        const scalars = adamWScalars(this.config, lr, this.steps + 1);
+        const scalars = this.update.scalars(lr, this.steps + 1);
         for (const [name, value] of Object.entries(scalars))
           feeds[name] = new this.ort.Tensor('float32', Float32Array.of(value), []);
         for (const s of this.slots) {
@@ -447,7 +453,7 @@ export class TrainingSession {
       if (!last) return { loss, gradNorm: undefined, optimizerStep: false };
       const optFeeds: Record<string, Ort.Tensor> = {};
       const optFetches: Record<string, Ort.Tensor | null> = { [this.gradNormName]: null };
-      const scalars = adamWScalars(this.config, lr, this.steps + 1);
+      const scalars = this.update.scalars(lr, this.steps + 1);
       for (const [name, value] of Object.entries(scalars))
         optFeeds[name] = new this.ort.Tensor('float32', Float32Array.of(value), []);
       for (const s of this.slots) {
