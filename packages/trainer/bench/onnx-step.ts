@@ -28,7 +28,13 @@ const built = trainingModelOf(config, 'sequence-classification', 'random', {
   problemType: 'single_label_classification',
   dropoutMasks: 'graph',
 });
-const session = await TrainingSession.create(built.model, { weightDecay: 0.01, threads });
+const flag = (name: string) => (process.env[name] === undefined ? undefined : process.env[name] === '1');
+const session = await TrainingSession.create(built.model, {
+  weightDecay: 0.01,
+  threads,
+  ...(flag('BENCH_ARENA') === undefined ? {} : { memoryArena: flag('BENCH_ARENA') }),
+  ...(flag('BENCH_MEMORY_PATTERN') === undefined ? {} : { memoryPattern: flag('BENCH_MEMORY_PATTERN') }),
+});
 const rssAfterCreate = process.memoryUsage().rss;
 const random = seeded(42);
 const usesTypes = built.inputNames.includes('token_type_ids');
