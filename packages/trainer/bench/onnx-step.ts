@@ -7,23 +7,35 @@
 import { availableParallelism } from 'node:os';
 import { encoderForwardFlops, parseConfig } from '@bcmb/architectures';
 import { type FeedTensor, ortGemmGflops, TrainingSession, trainingModelOf } from '@bcmb/onnx';
-import { BENCH_SHAPES, randomIds, seeded, variableLengths } from './shapes.js';
+import { BENCH_SHAPES, type BenchCase, caseLengths, randomIds, seeded } from './shapes.js';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
-const model = env('BENCH_MODEL', 'bert-base');
-const batchSize = Number(env('BENCH_BATCH', '16'));
-const seq = Number(env('BENCH_SEQ', '128'));
-const variable = env('BENCH_VARIABLE', '0') === '1';
+const benchCase: BenchCase = {
+  model: env('BENCH_MODEL', 'bert-base'),
+  batch: Number(env('BENCH_BATCH', '16')),
+  seq: env('BENCH_VARIABLE', '0') === '1' ? 'variable' : Number(env('BENCH_SEQ', '128')),
+};
 const steps = Number(env('BENCH_STEPS', '3'));
 const threads = Number(env('BENCH_THREADS', String(availableParallelism())));
 const labels = 6;
+const gib = (bytes: number) => bytes / 2 ** 30;
 
-const config = parseConfig({ ...BENCH_SHAPES[model], num_labels: labels }, `${model} (bench shape)`);
+const config = parseConfig(
+  { ...BENCH_SHAPES[benchCase.model], num_labels: labels },
+  `${benchCase.model} (bench shape)`,
+);
 const built = trainingModelOf(config, 'sequence-classification', 'random', {
   problemType: 'single_label_classification',
   dropoutMasks: 'graph',
 });
-const session = await TrainingSession.create(built.model, { weightDecay: 0.01, threads });
+const flag = (name: string) => (process.env[name] === undefined ? undefined : process.env[name] === '1');
+const session = await TrainingSession.create(built.model, {
+  weightDecay: 0.01,
+  threads,
+  ...(flag('BENCH_ARENA') === undefined ? {} : { memoryArena: flag('BENCH_ARENA') }),
+  ...(flag('BENCH_MEMORY_PATTERN') === undefined ? {} : { memoryPattern: flag('BENCH_MEMORY_PATTERN') }),
+});
+const rssAfterCreate = process.memoryUsage().rss;
 const random = seeded(42);
 const usesTypes = built.inputNames.includes('token_type_ids');
 
@@ -51,14 +63,16 @@ function batch(lengths: number[]): { feeds: Record<string, FeedTensor>; tokens: 
   return { feeds, tokens, flops };
 }
 
-const nextLengths = () => (variable ? variableLengths(batchSize, random) : Array(batchSize).fill(seq));
-await session.step(batch(nextLengths()).feeds, 2e-5);
+const [warmUp, ...timed] = caseLengths(benchCase, 1 + steps) as [number[], ...number[][]];
+const warmStart = performance.now();
+await session.step(batch(warmUp).feeds, 2e-5);
+const warmUpSeconds = (performance.now() - warmStart) / 1000;
+const rssAfterWarmUp = process.memoryUsage().rss;
 const times: number[] = [];
 let tokens = 0;
 let flops = 0;
 let padded = 0;
-for (let i = 0; i < steps; i++) {
-  const lengths = nextLengths();
+for (const lengths of timed) {
   const b = batch(lengths);
   const start = performance.now();
   await session.step(b.feeds, 2e-5);
@@ -67,24 +81,28 @@ for (let i = 0; i < steps; i++) {
   flops += b.flops;
   padded += lengths.length * Math.max(...lengths);
 }
+const peakRss = process.resourceUsage().maxRSS * 1024;
 await session.release();
 const seconds = times.reduce((a, b) => a + b, 0);
-const gemm = await ortGemmGflops(batchSize * (variable ? 256 : seq), 768, 3072, { threads });
+const gemm = await ortGemmGflops(Math.round(tokens / steps), 768, 3072, { threads });
 console.log(
   JSON.stringify({
     engine: 'onnx',
-    model,
-    batch: batchSize,
-    seq: variable ? 'variable' : seq,
+    model: benchCase.model,
+    batch: benchCase.batch,
+    seq: benchCase.seq,
     steps,
     seconds_per_step: seconds / steps,
     step_seconds: times,
+    warm_up_seconds: warmUpSeconds,
     real_tokens_per_second: tokens / seconds,
     padded_tokens_per_step: padded / steps,
     real_tokens_per_step: tokens / steps,
     model_gflops_per_second: flops / seconds / 1e9,
     gemm_gflops: gemm,
-    peak_rss_mb: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+    peak_rss_gib: gib(peakRss),
+    rss_after_create_gib: gib(rssAfterCreate),
+    rss_after_warm_up_gib: gib(rssAfterWarmUp),
     threads,
   }),
 );

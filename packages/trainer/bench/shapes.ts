@@ -52,3 +52,30 @@ export function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** One bench case: a model shape and its batches (`seq: 'variable'`: lengths ~ Normal(256, 64) in [16, 512]). */
+export interface BenchCase {
+  model: string;
+  batch: number;
+  seq: number | 'variable';
+}
+
+/** The cases the issue names: both models at 16 × 128 and 8 × 512, and BERT on variable-length batches of 16. */
+export const BENCH_CASES: Record<string, BenchCase> = {
+  'bert-base:16x128': { model: 'bert-base', batch: 16, seq: 128 },
+  'modernbert-base:16x128': { model: 'modernbert-base', batch: 16, seq: 128 },
+  'bert-base:8x512': { model: 'bert-base', batch: 8, seq: 512 },
+  'modernbert-base:8x512': { model: 'modernbert-base', batch: 8, seq: 512 },
+  'bert-base:16xvar': { model: 'bert-base', batch: 16, seq: 'variable' },
+};
+
+/**
+ * The sequence lengths of every batch of a case, warm-ups first, from their own seeded stream: every engine (each
+ * in its own process) sees the same batches.
+ */
+export function caseLengths(c: BenchCase, batches: number): number[][] {
+  const random = seeded(1234);
+  return Array.from({ length: batches }, () =>
+    c.seq === 'variable' ? variableLengths(c.batch, random) : Array(c.batch).fill(c.seq),
+  );
+}

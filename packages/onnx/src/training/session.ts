@@ -62,6 +62,11 @@ export interface TrainingSessionOptions extends Partial<AdamWConfig> {
    * allocator, which lowers peak RSS (the arena grows in power-of-two chunks and keeps them).
    */
   memoryArena?: boolean;
+  /**
+   * ORT's memory patterns (default true): after the first run, one block sized for the whole plan of
+   * intermediate tensors is allocated per run instead of one allocation per tensor.
+   */
+  memoryPattern?: boolean;
   /** Write ORT's per-node profile (JSON) under this file prefix when the session is released. */
   profile?: string;
   /**
@@ -150,7 +155,7 @@ function sessionOptions(
     interOpNumThreads: 1,
     executionMode: 'sequential',
     enableCpuMemArena: options.memoryArena ?? true,
-    enableMemPattern: true,
+    enableMemPattern: options.memoryPattern ?? true,
     logSeverityLevel: ort.env.logLevel === 'verbose' ? 0 : 3,
     ...(options.profile ? { enableProfiling: true, profileFilePrefix: options.profile } : {}),
   };
