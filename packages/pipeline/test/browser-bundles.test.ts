@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const PACKAGES = fileURLToPath(new URL('../../', import.meta.url));
+const BUILTINS = new Set(builtinModules);
+
+/** What a browser bundler would import for `@bcmb/<name>[/sub]`, mapped from the built `dist` file back to its source. */
+function sourceOf(specifier: string): string {
+  const [, name, sub] = /^@bcmb\/([^/]+)(\/.+)?$/.exec(specifier) as RegExpExecArray;
+  const manifest = JSON.parse(readFileSync(`${PACKAGES}${name}/package.json`, 'utf8'));
+  const entry = manifest.exports[sub === undefined ? '.' : `.${sub}`];
+  if (entry === undefined) throw new Error(`${specifier} is not exported by packages/${name}/package.json`);
+  // esbuild's conditions for platform "browser": browser, then import, then default.
+  const pick = (value: unknown): string =>
+    typeof value === 'string'
+      ? value
+      : pick(
+          (value as Record<string, unknown>).browser ??
+            (value as Record<string, unknown>).import ??
+            (value as Record<string, unknown>).default,
+        );
+  const target = pick(entry);
+  const source = target.replace(/^\.\/dist\/(.+)\.js$/, 'src/$1.ts');
+  return `${PACKAGES}${name}/${source}`;
+}
+
+const isBuiltin = (path: string) =>
+  path.startsWith('node:') || BUILTINS.has(path) || BUILTINS.has(path.split('/')[0] as string);
+
+/**
+ * Bundles `specifier` as a browser app would (esbuild, platform browser, no Node polyfills, sibling packages from
+ * source through their export maps) and returns every Node built-in the bundle reached, with its importer.
+ */
+async function builtinsReached(specifier: string): Promise<string[]> {
+  const reached: string[] = [];
+  const plugin: Plugin = {
+    name: 'bcmb-browser-check',
+    setup(builder) {
+      builder.onResolve({ filter: /^@bcmb\// }, (args) => ({ path: sourceOf(args.path) }));
+      builder.onResolve({ filter: /.*/ }, (args) => {
+        if (!isBuiltin(args.path)) return undefined;
+        reached.push(`${args.path} (imported by ${args.importer.replace(PACKAGES, 'packages/')})`);
+        return { path: args.path, external: true };
+      });
+    },
+  };
+  await build({
+    stdin: { contents: `export * from '${specifier}';`, resolveDir: PACKAGES, loader: 'ts' },
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+    plugins: [plugin],
+  });
+  return reached;
+}
+
+describe('browser bundles reach no Node built-in', () => {
+  it.each([
+    '@bcmb/core',
+    '@bcmb/core/browser',
+    '@bcmb/metrics',
+    '@bcmb/tokenizer',
+    '@bcmb/tokenizer/browser',
+    '@bcmb/architectures',
+    '@bcmb/architectures/browser',
+    '@bcmb/onnx',
+    '@bcmb/onnx/browser',
+    '@bcmb/pipeline/browser',
+  ])('%s bundles for platform browser without node: or built-in imports', async (specifier) => {
+    expect(await builtinsReached(specifier)).toEqual([]);
+  });
+
+  it("the check itself sees a built-in: the tokenizer's folder loader reaches node:fs/promises", async () => {
+    const reached = await builtinsReached(`${PACKAGES}tokenizer/src/load.ts`);
+    expect(reached).toContain('node:fs/promises (imported by packages/tokenizer/src/load.ts)');
+  });
+});
