@@ -8,13 +8,13 @@ type OrtWebModule = typeof OrtWeb;
 let ortWebModule: Promise<OrtWebModule> | undefined;
 
 /**
- * onnxruntime-web's build with both the wasm and the WebGPU execution providers, imported on first use (an
+ * onnxruntime-web's default build (wasm, and WebGPU through JSEP), imported on first use (an
  * optional peer dependency). Its `.wasm` and `.mjs` runtime files are fetched at run time: serve
  * `node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.{wasm,mjs}` and pass their URL prefix as
  * `wasmPaths`.
  */
 export function loadOnnxRuntimeWeb(): Promise<OrtWebModule> {
-  ortWebModule ??= import('onnxruntime-web/webgpu').then(
+  ortWebModule ??= import('onnxruntime-web').then(
     (module) => ((module as { default?: OrtWebModule }).default ?? module) as OrtWebModule,
     (error: unknown) => {
       ortWebModule = undefined;

@@ -1,31 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { PACKAGES_DIR as PACKAGES, workspaceSourcesPlugin } from '../src/testing/workspace-sources.js';
 
-const PACKAGES = fileURLToPath(new URL('../../', import.meta.url));
 const BUILTINS = new Set(builtinModules);
-
-/** What a browser bundler would import for `@bcmb/<name>[/sub]`, mapped from the built `dist` file back to its source. */
-function sourceOf(specifier: string): string {
-  const [, name, sub] = /^@bcmb\/([^/]+)(\/.+)?$/.exec(specifier) as RegExpExecArray;
-  const manifest = JSON.parse(readFileSync(`${PACKAGES}${name}/package.json`, 'utf8'));
-  const entry = manifest.exports[sub === undefined ? '.' : `.${sub}`];
-  if (entry === undefined) throw new Error(`${specifier} is not exported by packages/${name}/package.json`);
-  // esbuild's conditions for platform "browser": browser, then import, then default.
-  const pick = (value: unknown): string =>
-    typeof value === 'string'
-      ? value
-      : pick(
-          (value as Record<string, unknown>).browser ??
-            (value as Record<string, unknown>).import ??
-            (value as Record<string, unknown>).default,
-        );
-  const target = pick(entry);
-  const source = target.replace(/^\.\/dist\/(.+)\.js$/, 'src/$1.ts');
-  return `${PACKAGES}${name}/${source}`;
-}
 
 const isBuiltin = (path: string) =>
   path.startsWith('node:') || BUILTINS.has(path) || BUILTINS.has(path.split('/')[0] as string);
@@ -39,7 +17,6 @@ async function builtinsReached(specifier: string): Promise<string[]> {
   const plugin: Plugin = {
     name: 'bcmb-browser-check',
     setup(builder) {
-      builder.onResolve({ filter: /^@bcmb\// }, (args) => ({ path: sourceOf(args.path) }));
       builder.onResolve({ filter: /.*/ }, (args) => {
         if (!isBuiltin(args.path)) return undefined;
         reached.push(`${args.path} (imported by ${args.importer.replace(PACKAGES, 'packages/')})`);
@@ -54,7 +31,7 @@ async function builtinsReached(specifier: string): Promise<string[]> {
     format: 'esm',
     write: false,
     logLevel: 'silent',
-    plugins: [plugin],
+    plugins: [workspaceSourcesPlugin(), plugin],
   });
   return reached;
 }
