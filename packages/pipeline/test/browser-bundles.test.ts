@@ -41,6 +41,8 @@ describe('browser bundles reach no Node built-in', () => {
     '@bcmb/core',
     '@bcmb/core/browser',
     '@bcmb/metrics',
+    '@bcmb/datasets',
+    '@bcmb/datasets/browser',
     '@bcmb/tokenizer',
     '@bcmb/tokenizer/browser',
     '@bcmb/architectures',
