@@ -34,7 +34,8 @@ const FILES: Record<string, string> = {
   '/modernbert-base/config.json': 'packages/modeling/configs/modernbert-base/config.json',
   '/modernbert-base/tokenizer.json': 'packages/tokenizer/fixtures/modernbert/tokenizer.json',
   '/modernbert-base/tokenizer_config.json': 'packages/tokenizer/fixtures/modernbert/tokenizer_config.json',
-  '/modernbert-base/special_tokens_map.json': 'packages/tokenizer/fixtures/modernbert/special_tokens_map.json',
+  '/modernbert-base/special_tokens_map.json':
+    'packages/tokenizer/fixtures/modernbert/special_tokens_map.json',
 };
 
 /** Discharge-summary-like notes of ~900 characters, from a fixed pool of sentences in a seeded order. */
@@ -71,7 +72,8 @@ await build({
   tsconfigRaw: { compilerOptions: {} },
 });
 const ortDir = join(REPO, 'examples/node_modules/onnxruntime-web/dist');
-const html = '<!doctype html><meta charset="utf-8"><body><script type="module" src="/page.js"></script></body>';
+const html =
+  '<!doctype html><meta charset="utf-8"><body><script type="module" src="/page.js"></script></body>';
 const server = createServer((request, response) => {
   const path = new URL(request.url ?? '/', 'http://x').pathname;
   const file =
@@ -83,11 +85,19 @@ const server = createServer((request, response) => {
           ? join(REPO, FILES[path])
           : join(out, path);
   // Cross-origin isolation, so onnxruntime-web may use wasm threads (SharedArrayBuffer).
-  const headers = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
-  if (file === undefined) return response.writeHead(200, { ...headers, 'content-type': 'text/html' }).end(html);
+  const headers = {
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-embedder-policy': 'require-corp',
+  };
+  if (file === undefined)
+    return response.writeHead(200, { ...headers, 'content-type': 'text/html' }).end(html);
   if (!existsSync(file)) return response.writeHead(404, headers).end();
-  const type = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' }[extname(file)];
-  response.writeHead(200, { ...headers, 'content-type': type ?? 'application/octet-stream' }).end(readFileSync(file));
+  const type = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' }[
+    extname(file)
+  ];
+  response
+    .writeHead(200, { ...headers, 'content-type': type ?? 'application/octet-stream' })
+    .end(readFileSync(file));
 });
 await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
 const { port } = server.address() as AddressInfo;
@@ -100,8 +110,14 @@ try {
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForSelector('body[data-ready="yes"]');
   const texts = notes(Number(values.notes));
-  console.log(`# browser throughput: headless Chromium ${browser.version()}, onnxruntime-web wasm, random weights`);
-  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `# browser throughput: headless Chromium ${browser.version()}, onnxruntime-web wasm, random weights`,
+  );
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   for (const model of values.models.split(',')) {
     const request: BenchRequest = {
       model,
@@ -126,7 +142,11 @@ try {
     console.log(
       `  embeddings (mean pooled): ${(texts.length / embedding).toFixed(2)} embeddings/s (passes ${result.embeddingSeconds.map((s) => s.toFixed(2)).join(', ')} s)`,
     );
-    console.log(`  load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `  load average: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   }
 } finally {
   await browser.close();

@@ -2,7 +2,13 @@
 // Runs in headless Chromium (see browser-throughput.ts): builds a full-size encoder with random weights from its
 // published config, in the page, and times text → embeddings and text → token labels on onnxruntime-web (wasm).
 import { parseConfigText } from '@bcmb/architectures/browser';
-import { exportRandomEncoder, LAST_HIDDEN_STATE, LOGITS, runSequences, WebOnnxSession } from '@bcmb/onnx/browser';
+import {
+  exportRandomEncoder,
+  LAST_HIDDEN_STATE,
+  LOGITS,
+  runSequences,
+  WebOnnxSession,
+} from '@bcmb/onnx/browser';
 import { decodeTokens } from '@bcmb/pipeline/browser';
 import { tokenizerFromFiles } from '@bcmb/tokenizer/browser';
 
@@ -71,15 +77,15 @@ async function run(request: BenchRequest): Promise<BenchResult> {
       encodings.map((e) => ({ inputIds: e.ids, tokenTypeIds: e.typeIds })),
       { batchSize: request.batchSize },
     );
-    encodings.forEach((encoding, i) =>
+    encodings.forEach((encoding, i) => {
       decodeTokens(
         outputs[i]?.[LOGITS] as Float32Array,
         tagger.config.numLabels,
         encoding,
         tagger.config.id2label,
         request.notes[i] as string,
-      ),
-    );
+      );
+    });
   });
   await tagger.session.release();
 
@@ -97,7 +103,8 @@ async function run(request: BenchRequest): Promise<BenchResult> {
       const states = output[LAST_HIDDEN_STATE] as Float32Array;
       const length = states.length / hidden;
       const embedding = new Float32Array(hidden);
-      for (let t = 0; t < length; t++) for (let h = 0; h < hidden; h++) embedding[h]! += states[t * hidden + h]! / length;
+      for (let t = 0; t < length; t++)
+        for (let h = 0; h < hidden; h++) embedding[h]! += states[t * hidden + h]! / length;
     }
   });
   await embedder.session.release();

@@ -1,4 +1,3 @@
-import { DatasetFormatError } from '../errors.js';
 import { readPythonText } from '../python-text-file.js';
 import { requireRawFile } from '../raw-files.js';
 import type { DatasetSplits, TaskAdapter, TokenExample } from '../types.js';
