@@ -108,7 +108,7 @@ try {
     if (message.type() === 'error') console.error(`[page] ${message.text()}`);
   });
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.waitForSelector('body[data-ready="yes"]');
+  await page.waitForSelector('body[data-ready="yes"]', { state: 'attached' });
   const texts = notes(Number(values.notes));
   console.log(
     `# browser throughput: headless Chromium ${browser.version()}, onnxruntime-web wasm, random weights`,
