@@ -5,8 +5,12 @@ import { defineConfig } from 'vitest/config';
 const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
 
 // Tests import sibling packages from source, so `pnpm test` needs no build first.
+// `@bcmb/<name>/browser` (the browser entries) comes first: an alias also matches as a path prefix.
 const alias = Object.fromEntries(
-  readdirSync(packagesDir).map((name) => [`@bcmb/${name}`, `${packagesDir}${name}/src/index.ts`]),
+  readdirSync(packagesDir).flatMap((name) => [
+    [`@bcmb/${name}/browser`, `${packagesDir}${name}/src/browser.ts`],
+    [`@bcmb/${name}`, `${packagesDir}${name}/src/index.ts`],
+  ]),
 );
 
 export default defineConfig({

@@ -2,8 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readConfig } from './config-file.js';
 import { ModelConfigError } from './errors.js';
-import { parseConfig, readConfig } from './registry.js';
+import { parseConfig } from './registry.js';
 
 const BERT = {
   model_type: 'bert',

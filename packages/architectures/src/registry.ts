@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseJsonText } from '@bcmb/core';
 import { ConfigReader, readBase } from './config-reader.js';
 import { ModelConfigError, UnsupportedConfigError } from './errors.js';
@@ -70,34 +68,27 @@ export function parseConfig(raw: unknown, source = CONFIG_FILE): EncoderConfig {
   return family.parseConfig(reader, readBase(reader)) as EncoderConfig;
 }
 
-/** Reads and parses `<dir>/config.json`, with optional overrides applied first. */
-export async function readConfig(
-  dir: string,
+/**
+ * Parses the text of a `config.json` (from a file, a fetch or a picked file), with optional overrides applied
+ * first; `source` names it in errors.
+ */
+export function parseConfigText(
+  text: string,
+  source = CONFIG_FILE,
   overrides: Record<string, unknown> = {},
-): Promise<EncoderConfig> {
-  const path = join(dir, CONFIG_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ModelConfigError('cannot read config.json', {
-      file: path,
-      cause: error,
-      hint: 'Point to a model folder',
-    });
-  }
+): EncoderConfig {
   const raw = parseJsonText(
     text,
     (what, options) => new ModelConfigError(`config.json is ${what}`, options),
     {
-      file: path,
+      file: source,
       hint: 'Fix the file, or download the model again',
     },
   );
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ModelConfigError('config.json does not hold a JSON object', { file: path });
+    throw new ModelConfigError('config.json does not hold a JSON object', { file: source });
   }
-  return parseConfig({ ...(raw as Record<string, unknown>), ...overrides }, path);
+  return parseConfig({ ...(raw as Record<string, unknown>), ...overrides }, source);
 }
 
 /** The head named by config.json `architectures[0]`, `base` when none matches. */

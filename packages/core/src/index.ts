@@ -6,6 +6,5 @@ export {
   writeAtomicWith,
   writeFileAtomic,
 } from './atomic-write.js';
-export { BcmbError, type BcmbErrorOptions, isBcmbError, type SourceLocation } from './errors.js';
-export { type JsonSyntaxProblem, locateJsonSyntaxError, parseJsonText } from './json.js';
+export * from './browser.js';
 export { createProgress, type Progress, type ProgressOptions } from './progress.js';

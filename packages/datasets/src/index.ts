@@ -1,4 +1,4 @@
-export { splitExamples } from './apply-split.js';
+export * from './browser.js';
 export {
   type CacheKey,
   CONTENT_HASH_LIMIT,
@@ -6,14 +6,6 @@ export {
   readProcessedSplits,
   writeProcessedSplits,
 } from './cache.js';
-export {
-  DatasetFormatError,
-  MissingRawFileError,
-  type RawFileSource,
-  TaskRegistrationError,
-  UnknownLabelError,
-  UnknownTaskError,
-} from './errors.js';
 export { type CsvRecordsOptions, csvRecords, isPandasNa } from './formats/delimited.js';
 export {
   DEFAULT_PROCESSED_ROOT,
@@ -29,32 +21,8 @@ export {
   listTasks,
   registerTask,
 } from './registry.js';
-export {
-  type BitGenerator,
-  hfTrainTestSplit,
-  Mt19937,
-  Pcg64,
-  Pcg64Dxsm,
-  permutation,
-  SplitError,
-  type SplitIndices,
-  type SplitRecipe,
-  sklearnTrainTestSplit,
-  threeWaySplit,
-} from './split/index.js';
 export { CHEMPROT_LABELS } from './tasks/chemprot.js';
 export { COS_LABELS, COS_SPLIT } from './tasks/cos.js';
-export { DEID_LABELS, DEID_SPLIT, mapDeidMask, processDeidRecord } from './tasks/deid.js';
 export { PHENOTYPE_LABELS, PHENOTYPE_SPLIT } from './tasks/phenotype.js';
 export { SOCIAL_HISTORY_LABELS, SOCIAL_HISTORY_SPLIT } from './tasks/social-history.js';
-export type {
-  AdapterLoadOptions,
-  DatasetSplits,
-  DatasetWarning,
-  MultiLabelExample,
-  ProblemType,
-  SingleLabelExample,
-  TaskAdapter,
-  TaskExample,
-  TokenExample,
-} from './types.js';
+export type { AdapterLoadOptions, TaskAdapter } from './types.js';

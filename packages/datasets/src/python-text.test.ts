@@ -9,9 +9,9 @@ import {
   pyInt,
   pySplit,
   pyStrip,
-  readPythonText,
   universalNewlines,
 } from './python-text.js';
+import { readPythonText } from './python-text-file.js';
 import { withScratchDir } from './test-fixtures.js';
 
 describe('Python string semantics', () => {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { DatasetFormatError } from './errors.js';
 
 // The research loader is Python: its str.split()/strip(), `\s`, `\w` and string offsets follow Python's
@@ -60,9 +59,11 @@ export function universalNewlines(text: string): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** `open(path, encoding="utf-8").read()`: strict UTF-8 (a BOM is kept as a character), universal newlines. */
-export async function readPythonText(path: string): Promise<string> {
-  const bytes = await readFile(path);
+/**
+ * The text `open(path, encoding="utf-8").read()` gives for these bytes: strict UTF-8 (a BOM is kept as a
+ * character), universal newlines. `path` names the file in errors.
+ */
+export function decodePythonText(bytes: Uint8Array, path: string): string {
   try {
     return universalNewlines(utf8.decode(bytes));
   } catch (cause) {

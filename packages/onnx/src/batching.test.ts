@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { padBatch, planBatches, runSequences, type Sequence } from './batching.js';
-import { exportModelDir } from './export.js';
+import { exportModelDir } from './export-files.js';
 import { OnnxSession, onnxRuntimeAvailable } from './runtime.js';
 import { forwardReference, maxDiffRealTokens, modelDir, type RefInput } from './testing/fixtures.js';
 

@@ -1,5 +1,10 @@
 import { OnnxInputError } from './errors.js';
-import type { OnnxSession, OutputTensor, TokenBatch } from './runtime.js';
+import type { OutputTensor, TokenBatch } from './token-feeds.js';
+
+/** What runs one padded batch: `OnnxSession` (onnxruntime-node) or `WebOnnxSession` (onnxruntime-web). */
+export interface BatchSession {
+  run(batch: TokenBatch): Promise<Record<string, OutputTensor>>;
+}
 
 /** One tokenized text: its ids (and BERT segment ids), unpadded. */
 export interface Sequence {
@@ -86,7 +91,7 @@ function rowOf(tensor: OutputTensor, row: number, length: number): Float32Array 
  * sequence logits `[C]`).
  */
 export async function runSequences(
-  session: OnnxSession,
+  session: BatchSession,
   sequences: readonly Sequence[],
   options: BatchingOptions & { onBatch?: (done: number, total: number) => void } = {},
 ): Promise<Record<string, Float32Array>[]> {

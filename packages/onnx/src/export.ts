@@ -2,14 +2,11 @@ import {
   type EncoderConfig,
   type Family,
   familyOf,
-  loadWeights,
-  readConfig,
   type StateDict,
   type Task,
   taskFromArchitectures,
 } from '@bcmb/architectures';
-import { writeFileAtomic } from '@bcmb/core';
-import { GraphBuilder, type ModelProto, serializeModel } from './graph.js';
+import { GraphBuilder, type ModelProto } from './graph.js';
 import { type OnnxGraphInputs, OnnxOps } from './onnx-ops.js';
 import { type ParameterValues, RandomValues, StateDictValues } from './weights.js';
 
@@ -143,17 +140,4 @@ function buildGraph(
     `bcmb export of ${config.architectures[0] ?? config.modelType} (${task}${quantize ? ', int8 weights' : ''})`,
   );
   return { proto, config, task, quantized: quantize, inputNames, outputNames };
-}
-
-/** Reads `<dir>/config.json` and the weights (safetensors or pytorch_model.bin) and exports them. */
-export async function exportModelDir(dir: string, options: ExportOptions = {}): Promise<ExportedModel> {
-  const config = await readConfig(dir);
-  const { stateDict } = await loadWeights(dir);
-  return exportEncoder(config, stateDict, options);
-}
-
-/** Writes the model as a `.onnx` file (atomically: nothing half-written on failure). */
-export async function saveOnnx(model: ExportedModel | ModelProto, path: string): Promise<void> {
-  const proto = 'proto' in model ? model.proto : model;
-  await writeFileAtomic(path, serializeModel(proto));
 }

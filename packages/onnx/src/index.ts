@@ -1,41 +1,16 @@
-export {
-  type BatchingOptions,
-  DEFAULT_BATCH_SIZE,
-  type PlannedBatch,
-  padBatch,
-  planBatches,
-  runSequences,
-  type Sequence,
-} from './batching.js';
-export { OnnxExportError, OnnxInputError, OnnxRuntimeMissingError } from './errors.js';
+export * from './browser.js';
+export { exportModelDir, saveOnnx } from './export-files.js';
 export { type EvaluationOutput, EvaluationSession } from './evaluation-session.js';
-export {
-  ATTENTION_MASK,
-  type ExportedModel,
-  type ExportOptions,
-  exportEncoder,
-  exportModelDir,
-  exportRandomEncoder,
-  INPUT_IDS,
-  LAST_HIDDEN_STATE,
-  LOGITS,
-  saveOnnx,
-  TOKEN_TYPE_IDS,
-} from './export.js';
 export { ortGemmGflops } from './gemm-probe.js';
-export { GraphBuilder, type ModelProto, MS_DOMAIN, ONNX_OPSET, parseModel, serializeModel } from './graph.js';
-export { type OnnxGraphInputs, OnnxOps, type OnnxOpsOptions, type OnnxValue } from './onnx-ops.js';
-export { type QuantizedMatrix, quantizePerChannel } from './quantize.js';
+export { GraphBuilder } from './graph.js';
 export {
   assertCudaProviderInstalled,
   cudaUnavailableError,
   type Device,
   loadOnnxRuntime,
   OnnxSession,
-  type OutputTensor,
   onnxRuntimeAvailable,
   type SessionOptions,
-  type TokenBatch,
 } from './runtime.js';
 export {
   createOnnxEngine,
@@ -65,4 +40,3 @@ export {
   type TrainingGraphOptions,
   trainingModelOf,
 } from './training-graph.js';
-export { type ParameterValues, RandomValues, StateDictValues } from './weights.js';

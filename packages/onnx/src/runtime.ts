@@ -3,9 +3,10 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { OnnxInputError, OnnxRuntimeMissingError } from './errors.js';
-import { type ExportedModel, TOKEN_TYPE_IDS } from './export.js';
+import { OnnxRuntimeMissingError } from './errors.js';
+import type { ExportedModel } from './export.js';
 import { serializeModel } from './graph.js';
+import { type OutputTensor, type TokenBatch, tokenFeeds } from './token-feeds.js';
 
 type OrtModule = typeof Ort;
 let ortModule: Promise<OrtModule> | undefined;
@@ -82,20 +83,7 @@ export interface SessionOptions {
   spinning?: boolean;
 }
 
-/** One padded batch, row-major `[batchSize, seqLen]`. */
-export interface TokenBatch {
-  inputIds: ArrayLike<number>;
-  attentionMask: ArrayLike<number>;
-  /** BERT segment ids; zeros when omitted. */
-  tokenTypeIds?: ArrayLike<number>;
-  batchSize: number;
-  seqLen: number;
-}
-
-export interface OutputTensor {
-  dims: number[];
-  data: Float32Array;
-}
+export type { OutputTensor, TokenBatch } from './token-feeds.js';
 
 function sessionOptions(
   ort: OrtModule,
@@ -115,15 +103,6 @@ function sessionOptions(
     enableMemPattern: true,
     logSeverityLevel: ort.env.logLevel === 'verbose' ? 0 : 3,
   };
-}
-
-function int64(values: ArrayLike<number>, length: number, what: string): BigInt64Array {
-  if (values.length !== length) {
-    throw new OnnxInputError(`${what} has ${values.length} values, expected batchSize × seqLen = ${length}`);
-  }
-  const out = new BigInt64Array(length);
-  for (let i = 0; i < length; i++) out[i] = BigInt(values[i] as number);
-  return out;
 }
 
 /** An exported model loaded into ONNX Runtime, tuned for throughput. */
@@ -177,17 +156,11 @@ export class OnnxSession {
 
   /** Runs one padded batch; returns every graph output by name. */
   async run(batch: TokenBatch): Promise<Record<string, OutputTensor>> {
-    const { batchSize, seqLen } = batch;
-    const size = batchSize * seqLen;
-    const dims = [batchSize, seqLen];
-    const feeds: Record<string, Ort.Tensor> = {
-      input_ids: new this.ort.Tensor('int64', int64(batch.inputIds, size, 'inputIds'), dims),
-      attention_mask: new this.ort.Tensor('int64', int64(batch.attentionMask, size, 'attentionMask'), dims),
-    };
-    if (this.session.inputNames.includes(TOKEN_TYPE_IDS)) {
-      const types = batch.tokenTypeIds ?? new Int32Array(size);
-      feeds[TOKEN_TYPE_IDS] = new this.ort.Tensor('int64', int64(types, size, 'tokenTypeIds'), dims);
-    }
+    const feeds = tokenFeeds(
+      (data, dims) => new this.ort.Tensor('int64', data, dims),
+      this.session.inputNames,
+      batch,
+    );
     const results = await this.session.run(feeds);
     const outputs: Record<string, OutputTensor> = {};
     for (const [name, tensor] of Object.entries(results)) {

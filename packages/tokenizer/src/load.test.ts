@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { TokenizerLoadError } from './errors.js';
-import { loadTokenizer, tokenizerFromJson } from './load.js';
+import { tokenizerFromJson } from './from-files.js';
+import { loadTokenizer } from './load.js';
 import { researchMaxLength, VERY_LARGE_INTEGER } from './max-length.js';
 import { FIXTURES, loadVariant, readFixture } from './test-support.js';
 

@@ -1,7 +1,8 @@
 // Shared by the tests only (not exported from index.ts): the fixture tokenizers and golden files.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadTokenizer, type TokenizerOptions } from './load.js';
+import type { TokenizerOptions } from './from-files.js';
+import { loadTokenizer } from './load.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));

@@ -1,5 +1,6 @@
 import { DatasetFormatError } from '../errors.js';
-import { pyInt, pythonLines, readPythonText } from '../python-text.js';
+import { pyInt, pythonLines } from '../python-text.js';
+import { readPythonText } from '../python-text-file.js';
 
 // brat standoff (https://brat.nlplab.org/standoff.html): one annotation per line; text-bound ones look like
 // `T1<TAB>Type start end<TAB>covered text`, with offsets in characters (code points) of the .txt file.

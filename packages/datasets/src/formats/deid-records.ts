@@ -1,5 +1,3 @@
-import { readPythonText } from '../python-text.js';
-
 /** One `START_OF_RECORD=…||||END_OF_RECORD` block of a PhysioNet deid file. */
 export interface DeidRecord {
   /** The whole block, markers included, as the research regex captures it. */
@@ -27,9 +25,4 @@ function countNewlines(text: string, from: number, to: number): number {
   let count = 0;
   for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) count += 1;
   return count;
-}
-
-/** Reads a deid file in Python text mode and returns its records. */
-export async function readDeidRecords(path: string): Promise<DeidRecord[]> {
-  return parseDeidRecords(await readPythonText(path));
 }

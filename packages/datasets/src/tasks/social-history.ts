@@ -11,8 +11,8 @@ import {
   pyInt,
   pySplit,
   pyStrip,
-  readPythonText,
 } from '../python-text.js';
+import { readPythonText } from '../python-text-file.js';
 import { requireRawFilesBySuffix } from '../raw-files.js';
 import type { SplitRecipe } from '../split/index.js';
 import type { DatasetSplits, DatasetWarning, TaskAdapter, TokenExample } from '../types.js';
