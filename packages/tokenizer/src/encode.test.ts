@@ -169,3 +169,19 @@ describe('long documents', () => {
     expect(previousEnd).toBe(document.length);
   });
 });
+
+describe('convertTokensToString (the tokenizer.json decoder, as the Rust binding decodes)', () => {
+  it('joins WordPiece continuations and cleans up spaces before punctuation', () => {
+    expect(cased.convertTokensToString(['met', '##formin', 'daily', '.', "'", 's', 'café', '患'])).toBe(
+      "metformin daily. ' s café 患",
+    );
+    expect(cased.continuingSubwordPrefix).toBe('##');
+  });
+
+  it('decodes byte-level BPE pieces back to bytes, emoji split across tokens included', () => {
+    expect(
+      modernbert.convertTokensToString(['Ġdon', "'t", 'ĠCT', 'Ġscan', 'ðŁ', 'Ļ', 'Ĥ', 'Ġ', 'Ġ', '.']),
+    ).toBe(" don't CT scan🙂  .");
+    expect(modernbert.continuingSubwordPrefix).toBeNull();
+  });
+});
