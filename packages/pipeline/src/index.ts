@@ -1,17 +1,54 @@
+export { type EngineOptions, loadRunner, type PipelineDtype, type PipelineEngine } from './engine.js';
+export { PipelineInputError, PipelineOptionsError } from './errors.js';
 export {
-  decodeSequence,
-  decodeTokens,
-  type EntitySpan,
-  entitiesFromWords,
-  type SequencePrediction,
-  type TokenAlignment,
-  type TokenPrediction,
-  type WordPrediction,
-} from './decode.js';
+  type FillMaskCandidate,
+  type FillMaskOptions,
+  type FillMaskOutput,
+  type FillMaskVocabulary,
+  fillMaskCandidates,
+} from './fill-mask.js';
+export { type PipelineOptions, pipeline } from './pipeline.js';
+export { l2Normalize, type Pooling, poolHidden, weightedMean } from './pooling.js';
+export { sigmoid, softmax, topK } from './scores.js';
 export {
-  type PredictEngine,
-  type Prediction,
-  Predictor,
-  type PredictorOptions,
-  type PredictTask,
-} from './predictor.js';
+  type CallOptions,
+  createPipeline,
+  type EncoderRunner,
+  type FeatureExtractionOptions,
+  type ModelInput,
+  modelContext,
+  PIPELINE_TASKS,
+  type Pipeline,
+  type PipelineParts,
+  type PipelineTask,
+  TASK_HEADS,
+  type TaskOptions,
+  type TaskOutput,
+  type TaskTypes,
+  type TextClassificationOptions,
+} from './tasks.js';
+export {
+  type ClassificationFunction,
+  type ClassifierLabels,
+  classifyLogits,
+  defaultClassificationFunction,
+  labelOf,
+  type TextClassificationLabel,
+} from './text-classification.js';
+export {
+  AGGREGATION_STRATEGIES,
+  type AggregationStrategy,
+  aggregate,
+  aggregateTokens,
+  type EntityGroup,
+  gatherPreEntities,
+  groupEntities,
+  type LabelledEntity,
+  type PreEntity,
+  type ScoredToken,
+  type TokenClassificationOptions,
+  type TokenClassificationOutput,
+  type TokenEntity,
+  type TokenVocabulary,
+} from './token-classification.js';
+export { alignWindows, type WholeSequence, type WindowedText, windowWeights } from './windows.js';

@@ -182,6 +182,9 @@ describe('convertTokensToString (the tokenizer.json decoder, as the Rust binding
     expect(
       modernbert.convertTokensToString(['Ġdon', "'t", 'ĠCT', 'Ġscan', 'ðŁ', 'Ļ', 'Ĥ', 'Ġ', 'Ġ', '.']),
     ).toBe(" don't CT scan🙂  .");
+    // Text outside the byte alphabet (an already decoded word) stays as it is, as in Rust; 'é' alone is byte 0xE9.
+    expect(modernbert.convertTokensToString(['Pt', ' ', ' denies', 'a é'])).toBe('Pt  deniesa é');
+    expect(modernbert.convertTokensToString(['é'])).toBe('\ufffd');
     expect(modernbert.continuingSubwordPrefix).toBeNull();
   });
 });

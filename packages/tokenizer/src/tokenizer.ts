@@ -9,7 +9,7 @@ import {
 } from './encode.js';
 import { TokenizerUsageError, UnsupportedTokenizerError } from './errors.js';
 import { VERY_LARGE_INTEGER } from './max-length.js';
-import { byteLevelBpe, type WordModel, wordPiece } from './models.js';
+import { byteLevelBpe, byteLevelDecode, type WordModel, wordPiece } from './models.js';
 import { createNormalizer } from './normalizers.js';
 import { emptySequence, TokenPipeline, type TokenSequence } from './pipeline.js';
 import { createTemplate, type Encoding } from './post-process.js';
@@ -56,6 +56,7 @@ export class Tokenizer {
    */
   readonly continuingSubwordPrefix: string | null;
   private readonly library: LibraryTokenizer;
+  private readonly byteLevelDecoder: boolean;
   private readonly pipeline: TokenPipeline;
   private readonly context: PostProcessContext;
   private cachedVocabSize: number | undefined;
@@ -80,6 +81,7 @@ export class Tokenizer {
       createPreTokenizer(json.pre_tokenizer),
       wordModel,
     );
+    this.byteLevelDecoder = json.decoder?.type === 'ByteLevel';
     this.continuingSubwordPrefix =
       json.model.type === 'WordPiece'
         ? (json.model.continuing_subword_prefix ?? '##')
@@ -178,6 +180,7 @@ export class Tokenizer {
    * spaces when there is no decoder, as Rust does.
    */
   convertTokensToString(tokens: readonly string[]): string {
+    if (this.byteLevelDecoder) return byteLevelDecode(tokens);
     const decoder = this.library.decoder;
     return decoder === null ? tokens.join(' ') : decoder.decode([...tokens]);
   }
