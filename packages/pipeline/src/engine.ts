@@ -89,12 +89,18 @@ async function onnxRunner(
     ...(options.threads ? { threads: options.threads } : {}),
   });
   const output = head === 'base' ? LAST_HIDDEN_STATE : LOGITS;
+  // One call at a time: concurrent runs on one session fight over its thread pool (many times slower).
+  let queue: Promise<unknown> = Promise.resolve();
   return {
-    async run(inputs, onBatch) {
-      const outputs = await runSequences(session, inputs, { ...options, ...(onBatch ? { onBatch } : {}) });
-      return outputs.map((out) => out[output] as Float32Array);
+    run(inputs, onBatch) {
+      const result = queue.then(async () => {
+        const outputs = await runSequences(session, inputs, { ...options, ...(onBatch ? { onBatch } : {}) });
+        return outputs.map((out) => out[output] as Float32Array);
+      });
+      queue = result.catch(() => undefined);
+      return result;
     },
-    dispose: () => session.release(),
+    dispose: () => queue.then(() => session.release()),
   };
 }
 

@@ -12,6 +12,7 @@ export { l2Normalize, type Pooling, poolHidden, weightedMean } from './pooling.j
 export { sigmoid, softmax, topK } from './scores.js';
 export {
   type CallOptions,
+  checkModel,
   createPipeline,
   type EncoderRunner,
   type FeatureExtractionOptions,

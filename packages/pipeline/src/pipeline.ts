@@ -8,6 +8,7 @@ import { loadTokenizer, type TokenizerOptions } from '@bcmb/tokenizer';
 import { type EngineOptions, loadRunner } from './engine.js';
 import { PipelineOptionsError } from './errors.js';
 import {
+  checkModel,
   createPipeline,
   PIPELINE_TASKS,
   type Pipeline,
@@ -72,6 +73,7 @@ export async function pipeline<T extends PipelineTask>(
     ...(options.warn ? { warn: options.warn } : {}),
     ...options.tokenizerOptions,
   });
+  checkModel(task, config, tokenizer);
   const runner = await loadRunner(dir, config, TASK_HEADS[task], options);
   try {
     return createPipeline({

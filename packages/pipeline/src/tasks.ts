@@ -128,7 +128,7 @@ export function modelContext(config: EncoderConfig, tokenizer: Tokenizer): numbe
 }
 
 /** Checks the model and tokenizer fit the task; the errors say what to use instead. */
-function checkModel(task: PipelineTask, config: EncoderConfig, tokenizer: Tokenizer): void {
+export function checkModel(task: PipelineTask, config: EncoderConfig, tokenizer: Tokenizer): void {
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new PipelineOptionsError(
       `the tokenizer has ${tokenizer.vocabSize} ids but the model's embedding table only ${config.vocabSize}`,
@@ -146,7 +146,12 @@ function checkModel(task: PipelineTask, config: EncoderConfig, tokenizer: Tokeni
   );
   if (!has) {
     const which = config.architectures[0] ?? `a bare ${config.modelType} encoder`;
-    throw new PipelineOptionsError(`${task} needs a …${head} checkpoint; this one is ${which}`, {
+    const suffix = {
+      'masked-lm': 'ForMaskedLM',
+      'token-classification': 'ForTokenClassification',
+      'sequence-classification': 'ForSequenceClassification',
+    }[head];
+    throw new PipelineOptionsError(`${task} needs a …${suffix} checkpoint; this one is ${which}`, {
       hint:
         head === 'masked-lm'
           ? 'Use the pretrained (MLM) checkpoint, e.g. answerdotai/ModernBERT-base'
