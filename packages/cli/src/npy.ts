@@ -25,6 +25,6 @@ export function npyHeader(shape: readonly number[]): Uint8Array {
 export function float32Bytes(values: Float32Array): Uint8Array {
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] as number, true);
   return out;
 }

@@ -7,6 +7,7 @@ import { type BackendName, fromPretrained, initBackend } from '@bcmb/modeling';
 import {
   type BatchingOptions,
   type Device,
+  type ExportedModel,
   exportEncoder,
   LAST_HIDDEN_STATE,
   LOGITS,
@@ -78,17 +79,30 @@ async function onnxRunner(
   options: EngineOptions,
 ): Promise<EncoderRunner> {
   const { stateDict } = await loadWeights(dir);
-  const exported = exportEncoder(config, stateDict, {
-    task: head,
-    quantize: options.dtype === 'int8',
-    withHiddenState: false,
-    onWarning: notices(head, options),
-  });
-  const session = await OnnxSession.create(exported, {
+  return exportedModelRunner(
+    exportEncoder(config, stateDict, {
+      task: head,
+      quantize: options.dtype === 'int8',
+      withHiddenState: false,
+      onWarning: notices(head, options),
+    }),
+    options,
+  );
+}
+
+/**
+ * A runner over an exported graph on ONNX Runtime (what `loadRunner` builds for the ONNX engine; also for graphs made
+ * another way, such as `exportRandomEncoder` in benchmarks): the head's logits, or the last hidden state for `base`.
+ */
+export async function exportedModelRunner(
+  model: ExportedModel,
+  options: Pick<EngineOptions, 'device' | 'threads' | 'batchSize' | 'maxTokens' | 'sortByLength'> = {},
+): Promise<EncoderRunner> {
+  const session = await OnnxSession.create(model, {
     ...(options.device ? { device: options.device } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
   });
-  const output = head === 'base' ? LAST_HIDDEN_STATE : LOGITS;
+  const output = model.task === 'base' ? LAST_HIDDEN_STATE : LOGITS;
   // One call at a time: concurrent runs on one session fight over its thread pool (many times slower).
   let queue: Promise<unknown> = Promise.resolve();
   return {

@@ -1,4 +1,10 @@
-export { type EngineOptions, loadRunner, type PipelineDtype, type PipelineEngine } from './engine.js';
+export {
+  type EngineOptions,
+  exportedModelRunner,
+  loadRunner,
+  type PipelineDtype,
+  type PipelineEngine,
+} from './engine.js';
 export { PipelineInputError, PipelineOptionsError } from './errors.js';
 export {
   type FillMaskCandidate,

@@ -219,14 +219,14 @@ describe('the two engines agree', () => {
     expect(onnx.map((groups) => groups.map((g) => [g.entity_group, g.start, g.end, g.word]))).toEqual(
       tfjs.map((groups) => groups.map((g) => [g.entity_group, g.start, g.end, g.word])),
     );
-    onnx.forEach((groups, i) =>
-      groups.forEach((g, j) =>
-        expect(Math.abs(g.score - (tfjs[i]?.[j]?.score ?? 0))).toBeLessThanOrEqual(ENGINES_AGREE),
-      ),
-    );
-    embeddings[0]?.forEach((vector, i) =>
-      expect(maxDiff(vector, embeddings[1]?.[i] as Float32Array)).toBeLessThanOrEqual(ENGINES_AGREE),
-    );
+    onnx.forEach((groups, i) => {
+      groups.forEach((g, j) => {
+        expect(Math.abs(g.score - (tfjs[i]?.[j]?.score ?? 0))).toBeLessThanOrEqual(ENGINES_AGREE);
+      });
+    });
+    embeddings[0]?.forEach((vector, i) => {
+      expect(maxDiff(vector, embeddings[1]?.[i] as Float32Array)).toBeLessThanOrEqual(ENGINES_AGREE);
+    });
   });
 });
 

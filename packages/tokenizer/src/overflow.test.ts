@@ -100,6 +100,17 @@ describe('overflow windows', () => {
     ).toThrow(/single sequences/);
   });
 
+  it('windows pre-split words the same way, word ids kept', async () => {
+    const tokenizer = await loadVariant('bert_base_cased.cased');
+    const words = 'one two three four five six seven eight nine ten'.split(' ');
+    const first = tokenizer.encodeWords(words, { maxLength: 6, stride: 1, returnOverflowingTokens: true });
+    expect([first, ...(first.overflowing ?? [])].map((w) => w.wordIds)).toEqual([
+      [null, 0, 1, 2, 3, null],
+      [null, 3, 4, 5, 6, null],
+      [null, 6, 7, 8, 9, null],
+    ]);
+  });
+
   it('plans Rust ranges on both sides', () => {
     expect(overflowRanges(10, 4, 1, 'right')).toEqual([
       [0, 4],

@@ -6,7 +6,7 @@ import {
   type PipelineTask,
   pipeline,
 } from '@bcmb/pipeline';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { resolveModelFlag } from '../model-source.js';
 import { positiveInteger } from '../options.js';
 import {
