@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Predictor, type TokenPrediction } from '@bcmb/pipeline';
+import { pipeline } from '@bcmb/pipeline';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceSourcesPlugin } from '../../packages/pipeline/src/testing/workspace-sources.js';
 import { buildPage } from './build.js';
+import { AGGREGATION, spansOf } from './src/predict-spans.js';
 import { redact } from './src/redact.js';
 
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -79,15 +80,9 @@ afterAll(async () => {
 
 describe('de-identification page in headless Chromium', () => {
   it('highlights the spans @bcmb/pipeline finds in Node for the same note, and downloads the redacted note', async () => {
-    const predictor = await Predictor.load(MODEL, { threads: 1 });
-    const [prediction] = (await predictor.predict([NOTE])) as TokenPrediction[];
-    await predictor.dispose();
-    const expected: Span[] = (prediction as TokenPrediction).entities.map(({ label, start, end, text }) => ({
-      label,
-      start,
-      end,
-      text,
-    }));
+    const ner = await pipeline('token-classification', MODEL, { threads: 1 });
+    const expected: Span[] = spansOf(await ner(NOTE, { aggregationStrategy: AGGREGATION }), NOTE);
+    await ner.dispose();
     expect(expected.length).toBeGreaterThan(0);
 
     const page = await (browser as Browser).newPage({ acceptDownloads: true });

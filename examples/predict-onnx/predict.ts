@@ -2,7 +2,7 @@
 //   npx tsx predict.ts <model dir> notes.jsonl [model.onnx]
 import { readFile } from 'node:fs/promises';
 import { exportModelDir, saveOnnx } from '@bcmb/onnx';
-import { Predictor, type TokenPrediction } from '@bcmb/pipeline';
+import { type EntityGroup, pipeline } from '@bcmb/pipeline';
 
 /** One line per note: its id and the entities found, as `label "text" [start, end)`. */
 export async function tagNotes(modelDir: string, notesPath: string, onnxPath?: string): Promise<string[]> {
@@ -11,15 +11,22 @@ export async function tagNotes(modelDir: string, notesPath: string, onnxPath?: s
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as { id: string; text: string });
-  const predictor = await Predictor.load(modelDir, { engine: 'onnx' });
+  // A local folder or a hub id; long notes are read in overlapping windows.
+  const ner = await pipeline('token-classification', modelDir, {
+    engine: 'onnx',
+    aggregationStrategy: 'first',
+  });
   try {
-    const predictions = (await predictor.predict(notes.map((note) => note.text))) as TokenPrediction[];
-    return predictions.map((prediction, i) => {
-      const entities = prediction.entities.map((e) => `${e.label} "${e.text}" [${e.start}, ${e.end})`);
-      return `${notes[i]?.id}: ${entities.join('; ') || '(no entities)'}`;
+    const predictions = (await ner(notes.map((note) => note.text))) as EntityGroup[][];
+    return predictions.map((entities, i) => {
+      const text = notes[i]?.text ?? '';
+      const spans = entities.map(
+        (e) => `${e.entity_group} "${text.slice(e.start, e.end)}" [${e.start}, ${e.end})`,
+      );
+      return `${notes[i]?.id}: ${spans.join('; ') || '(no entities)'}`;
     });
   } finally {
-    await predictor.dispose();
+    await ner.dispose();
   }
 }
 

@@ -9,7 +9,7 @@ import {
   runSequences,
   WebOnnxSession,
 } from '@bcmb/onnx/browser';
-import { decodeTokens } from '@bcmb/pipeline/browser';
+import { createPipeline, sessionRunner } from '@bcmb/pipeline/browser';
 import { tokenizerFromFiles } from '@bcmb/tokenizer/browser';
 
 export interface BenchRequest {
@@ -70,24 +70,19 @@ async function run(request: BenchRequest): Promise<BenchResult> {
   };
 
   const tagger = await session('token-classification');
-  const tokenClassificationSeconds = await timePasses(async () => {
-    const encodings = encode();
-    const outputs = await runSequences(
-      tagger.session,
-      encodings.map((e) => ({ inputIds: e.ids, tokenTypeIds: e.typeIds })),
-      { batchSize: request.batchSize },
-    );
-    encodings.forEach((encoding, i) => {
-      decodeTokens(
-        outputs[i]?.[LOGITS] as Float32Array,
-        tagger.config.numLabels,
-        encoding,
-        tagger.config.id2label,
-        request.notes[i] as string,
-      );
-    });
+  // The page's own path: pipeline() token classification (windows, aggregation) on the session.
+  const ner = createPipeline({
+    task: 'token-classification',
+    config: tagger.config,
+    tokenizer,
+    runner: sessionRunner(tagger.session, LOGITS, { batchSize: request.batchSize }),
+    maxLength,
+    warn: () => {},
   });
-  await tagger.session.release();
+  const tokenClassificationSeconds = await timePasses(async () => {
+    await ner(request.notes, { aggregationStrategy: 'first' });
+  });
+  await ner.dispose();
 
   const embedder = await session('base');
   const hidden = embedder.config.hiddenSize;

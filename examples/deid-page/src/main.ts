@@ -2,7 +2,7 @@
 /// <reference lib="dom.iterable" />
 // The page: note input (paste, type, drop), model choice (URL or picked folder), highlighted spans, redacted
 // download. The model runs in worker.ts, so typing and scrolling stay responsive during inference.
-import type { EntitySpan } from '@bcmb/pipeline/browser';
+import type { PhiSpan } from './predict-spans.js';
 import type { Reply, Request, WebDevice } from './protocol.js';
 import { redact, segments } from './redact.js';
 
@@ -21,7 +21,7 @@ const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'modu
 const send = (request: Request) => worker.postMessage(request);
 
 let lastId = 0;
-let result: { text: string; spans: EntitySpan[] } | undefined;
+let result: { text: string; spans: PhiSpan[] } | undefined;
 
 /** A stable pastel colour per label (hue from the label's characters). */
 function colour(label: string): string {
@@ -42,7 +42,7 @@ function showLegend(labels: string[]) {
   );
 }
 
-function showSpans(text: string, spans: EntitySpan[]) {
+function showSpans(text: string, spans: PhiSpan[]) {
   highlighted.replaceChildren(
     ...segments(text, spans).map((piece) => {
       if (piece.label === undefined) return document.createTextNode(piece.text);

@@ -1,13 +1,25 @@
-import type { EntitySpan, WebPredictor } from '@bcmb/pipeline/browser';
+import type { Pipeline, TokenClassificationOutput } from '@bcmb/pipeline/browser';
 
-/**
- * The PHI spans of a note: the one call the page makes to the model, so that how spans are grouped (today the
- * seqeval chunking of word labels in `@bcmb/pipeline`'s token decoding) changes here and nowhere else.
- */
-export async function predictSpans(predictor: WebPredictor, text: string): Promise<EntitySpan[]> {
-  const [prediction] = await predictor.predict([text]);
-  if (prediction === undefined || !('entities' in prediction)) {
-    throw new Error('the model is not a token classifier; pick a model fine-tuned for DEID');
-  }
-  return prediction.entities;
+/** A PHI span as the page shows it: label, UTF-16 offsets into the note, and the text they cover. */
+export interface PhiSpan {
+  label: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** How the page groups tokens into spans (Hugging Face's `first` strategy: a word takes its first token's label). */
+export const AGGREGATION = 'first' as const;
+
+/** The pipeline's entity groups of `text` as page spans. */
+export function spansOf(groups: readonly TokenClassificationOutput[], text: string): PhiSpan[] {
+  return groups.map((group) => {
+    const label = 'entity_group' in group ? group.entity_group : group.entity;
+    return { label, start: group.start, end: group.end, text: text.slice(group.start, group.end) };
+  });
+}
+
+/** The PHI spans of a note: the one call the page makes to the model. */
+export async function predictSpans(ner: Pipeline<'token-classification'>, text: string): Promise<PhiSpan[]> {
+  return spansOf(await ner(text, { aggregationStrategy: AGGREGATION }), text);
 }

@@ -1,4 +1,4 @@
-import type { EntitySpan } from '@bcmb/pipeline/browser';
+import type { PhiSpan } from './predict-spans.js';
 
 /** `wasm`, `webgpu`, or `auto` (WebGPU when the browser has it, else wasm). */
 export type WebDevice = 'wasm' | 'webgpu' | 'auto';
@@ -12,5 +12,5 @@ export type Request =
 /** Worker → page. */
 export type Reply =
   | { type: 'loaded'; source: string; labels: string[]; device: string }
-  | { type: 'spans'; id: number; spans: EntitySpan[]; milliseconds: number }
+  | { type: 'spans'; id: number; spans: PhiSpan[]; milliseconds: number }
   | { type: 'error'; id?: number; message: string };

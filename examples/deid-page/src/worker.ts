@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 // Runs the model off the page's thread: loading (fetch or picked files, graph building) and inference.
-import { modelFilesFromBlobs, modelFilesFromUrl, WebPredictor } from '@bcmb/pipeline/browser';
+import { modelFilesFromBlobs, modelFilesFromUrl, webPipeline } from '@bcmb/pipeline/browser';
 import { predictSpans } from './predict-spans.js';
 import type { Reply, Request } from './protocol.js';
 
@@ -9,7 +9,7 @@ declare const self: DedicatedWorkerGlobalScope;
 /** onnxruntime-web's runtime files, copied beside the bundle by build.ts. */
 const WASM_PATHS = new URL('./ort/', self.location.href).href;
 
-let predictor: Promise<WebPredictor> | undefined;
+let predictor: ReturnType<typeof webPipeline<'token-classification'>> | undefined;
 
 const reply = (message: Reply) => self.postMessage(message);
 /** The message and its causes, so a failure inside onnxruntime-web reads in full. */
@@ -25,7 +25,7 @@ self.onmessage = async ({ data }: MessageEvent<Request>) => {
       'files' in data
         ? modelFilesFromBlobs(data.files, 'picked folder/')
         : modelFilesFromUrl(new URL(data.modelUrl, self.location.href).href);
-    predictor = WebPredictor.load(files, { wasmPaths: WASM_PATHS, device: data.device });
+    predictor = webPipeline('token-classification', files, { wasmPaths: WASM_PATHS, device: data.device });
     try {
       const loaded = await predictor;
       await (await previous?.catch(() => undefined))?.dispose();

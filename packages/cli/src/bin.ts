@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { aggregateCommand } from './commands/aggregate.js';
 import { demoCommand } from './commands/demo.js';
+import { embedCommand } from './commands/embed.js';
 import { finetuneCommand } from './commands/finetune.js';
 import { predictCommand } from './commands/predict.js';
 import { pretrainCommand } from './commands/pretrain.js';
@@ -21,6 +22,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 const program = createProgram([
   speedCommand(),
   predictCommand(),
+  embedCommand(),
   finetuneCommand(),
   sweepCommand(),
   aggregateCommand(),

@@ -69,11 +69,24 @@ describe('exportEncoder', () => {
     const dir = modelDir('tiny-bert-seqcls');
     const config = await readConfig(dir);
     const { stateDict } = await loadWeights(dir);
-    const partial: StateDict = new Map(
-      [...stateDict].filter(([name]) => name !== 'bert.pooler.dense.weight'),
+    const missing = 'bert.encoder.layer.0.attention.self.query.weight';
+    const partial: StateDict = new Map([...stateDict].filter(([name]) => name !== missing));
+    expect(() => exportEncoder(config, partial)).toThrow(
+      /no "bert\.encoder\.layer\.0\.attention\.self\.query\.weight"/,
     );
-    expect(() => exportEncoder(config, partial)).toThrow(/no "bert\.pooler\.dense\.weight"/);
     expect(() => exportEncoder(config, partial)).toThrow(OnnxExportError);
+  });
+
+  it('initialises a BERT pooler the checkpoint lacks, as from_pretrained does, and says so', async () => {
+    const dir = modelDir('tiny-bert-tokcls');
+    const config = await readConfig(dir);
+    const { stateDict } = await loadWeights(dir);
+    const warnings: string[] = [];
+    const model = exportEncoder(config, stateDict, { task: 'base', onWarning: (m) => warnings.push(m) });
+    expect(model.outputNames).toEqual(['last_hidden_state']);
+    expect(warnings).toEqual([
+      'Some weights of BertForTokenClassification (exported as base) were not in the checkpoint and are newly initialized: pooler.dense.weight, pooler.dense.bias',
+    ]);
   });
 
   it('rejects weights whose shape does not fit config.json', async () => {

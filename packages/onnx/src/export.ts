@@ -31,6 +31,12 @@ export interface ExportOptions {
   withHiddenState?: boolean;
   /** ORT's fused kernels (default) or standard opset-17 ops only (see `OnnxOpsOptions.kernels`). */
   kernels?: 'fused' | 'standard';
+  /**
+   * Told which weights the checkpoint lacks and were initialised as `from_pretrained` initialises them (BERT's
+   * pooler, absent from MLM and token-classification checkpoints, when a base model or a sequence classifier is
+   * exported from one). Default: console.warn.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export interface ExportedModel {
@@ -55,12 +61,21 @@ export function exportEncoder(
 ): ExportedModel {
   const task = options.task ?? taskFromArchitectures(config);
   const family = familyOf(config);
-  return buildGraph(
-    config,
-    task,
-    new StateDictValues(stateDict, family.parameters(config, task), family.backbonePrefix),
-    options,
-  );
+  const parameters = family.parameters(config, task);
+  const fresh = new RandomValues(parameters);
+  const initialised: string[] = [];
+  const values = new StateDictValues(stateDict, parameters, family.backbonePrefix, (name) => {
+    if (!family.initialisedLikeHead(name, task)) return undefined;
+    initialised.push(name);
+    return fresh.get(name);
+  });
+  const model = buildGraph(config, task, values, options);
+  if (initialised.length > 0) {
+    (options.onWarning ?? console.warn)(
+      `Some weights of ${config.architectures[0] ?? config.modelType} (exported as ${task}) were not in the checkpoint and are newly initialized: ${initialised.join(', ')}`,
+    );
+  }
+  return model;
 }
 
 /**

@@ -42,6 +42,8 @@ export class StateDictValues extends ParameterList implements ParameterValues {
     private readonly dict: StateDict,
     parameters: readonly ParameterSpec[],
     private readonly familyPrefix: string,
+    /** Values for parameters the checkpoint lacks (transformers initialises BERT's pooler so); else an error. */
+    private readonly missing?: (name: string) => Float32Array | undefined,
   ) {
     super(parameters);
   }
@@ -56,6 +58,8 @@ export class StateDictValues extends ParameterList implements ParameterValues {
   get(name: string): Float32Array {
     const tensor = this.find(name);
     if (tensor === undefined) {
+      const fresh = this.missing?.(name);
+      if (fresh !== undefined) return fresh;
       throw new OnnxExportError(`the weights have no "${name}"`, {
         hint: 'Export a checkpoint of the architecture and task named in config.json',
       });

@@ -1,17 +1,9 @@
+export * from './browser.js';
 export {
-  decodeSequence,
-  decodeTokens,
-  type EntitySpan,
-  entitiesFromWords,
-  type SequencePrediction,
-  type TokenAlignment,
-  type TokenPrediction,
-  type WordPrediction,
-} from './decode.js';
-export {
-  type PredictEngine,
-  type Prediction,
-  Predictor,
-  type PredictorOptions,
-  type PredictTask,
-} from './predictor.js';
+  type EngineOptions,
+  exportedModelRunner,
+  loadRunner,
+  type PipelineDtype,
+  type PipelineEngine,
+} from './engine.js';
+export { type PipelineOptions, pipeline } from './pipeline.js';

@@ -169,3 +169,22 @@ describe('long documents', () => {
     expect(previousEnd).toBe(document.length);
   });
 });
+
+describe('convertTokensToString (the tokenizer.json decoder, as the Rust binding decodes)', () => {
+  it('joins WordPiece continuations and cleans up spaces before punctuation', () => {
+    expect(cased.convertTokensToString(['met', '##formin', 'daily', '.', "'", 's', 'café', '患'])).toBe(
+      "metformin daily. ' s café 患",
+    );
+    expect(cased.continuingSubwordPrefix).toBe('##');
+  });
+
+  it('decodes byte-level BPE pieces back to bytes, emoji split across tokens included', () => {
+    expect(
+      modernbert.convertTokensToString(['Ġdon', "'t", 'ĠCT', 'Ġscan', 'ðŁ', 'Ļ', 'Ĥ', 'Ġ', 'Ġ', '.']),
+    ).toBe(" don't CT scan🙂  .");
+    // Text outside the byte alphabet (an already decoded word) stays as it is, as in Rust; 'é' alone is byte 0xE9.
+    expect(modernbert.convertTokensToString(['Pt', ' ', ' denies', 'a é'])).toBe('Pt  deniesa é');
+    expect(modernbert.convertTokensToString(['é'])).toBe('\ufffd');
+    expect(modernbert.continuingSubwordPrefix).toBeNull();
+  });
+});

@@ -5,9 +5,11 @@ import {
   addedTokenCount,
   applyTemplate,
   type Encoding,
+  overflowRanges,
   type PadToken,
   pad,
   type Side,
+  sliceSequence,
   type Template,
   type TruncationParams,
   type TruncationStrategy,
@@ -32,6 +34,17 @@ export interface EncodeOptions {
   truncationSide?: Side;
   /** Default 'right', as transformers. */
   paddingSide?: Side;
+  /**
+   * transformers' `return_overflowing_tokens` (single sequences): with truncation, the tokens cut off come back
+   * as further windows in `Encoding.overflowing`, each with its own special tokens and offsets into the
+   * original text. Default false.
+   */
+  returnOverflowingTokens?: boolean;
+  /**
+   * transformers' `stride`: how many tokens each overflow window repeats from the end of the window before it.
+   * Must be below `maxLength` minus the special tokens. Default 0.
+   */
+  stride?: number;
 }
 
 export interface PostProcessContext {
@@ -47,6 +60,9 @@ export interface ResolvedOptions {
   maxLength: number | undefined;
   padToMultipleOf: number | undefined;
   paddingSide: Side;
+  /** Overflow windows are asked for and truncation is on. */
+  overflowing: boolean;
+  stride: number;
 }
 
 export function resolveOptions(options: EncodeOptions, context: PostProcessContext): ResolvedOptions {
@@ -62,26 +78,36 @@ export function resolveOptions(options: EncodeOptions, context: PostProcessConte
   if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 0)) {
     throw new TokenizerUsageError(`maxLength must be a non-negative integer, got ${maxLength}`);
   }
+  const stride = options.stride ?? 0;
+  if (!Number.isInteger(stride) || stride < 0) {
+    throw new TokenizerUsageError(`stride must be a non-negative integer, got ${stride}`);
+  }
+  const truncation =
+    strategy === null || maxLength === undefined
+      ? null
+      : { maxLength, strategy, side: options.truncationSide ?? 'right' };
   return {
     addSpecialTokens: options.addSpecialTokens ?? true,
-    truncation:
-      strategy === null || maxLength === undefined
-        ? null
-        : { maxLength, strategy, side: options.truncationSide ?? 'right' },
+    truncation,
     padding,
     maxLength,
     padToMultipleOf: options.padToMultipleOf,
     paddingSide: options.paddingSide ?? 'right',
+    overflowing: truncation !== null && options.returnOverflowingTokens === true,
+    stride,
   };
 }
 
 /**
  * How many tokens to tokenize a sequence up to (Rust `do_tokenize`): with right-side truncation,
- * every sequence but the first under 'only_second' stops early at `maxLength`.
+ * every sequence but the first under 'only_second' stops early at `maxLength`. Overflow windows need the
+ * whole text, so they tokenize it all (the Rust `tokenizers` 0.23 binding stops early here too and loses
+ * the tail of the text; transformers' windowed pipelines rely on the full overflow).
  */
 export function tokenizationLimit(options: ResolvedOptions, sequenceIndex: 0 | 1): number {
   const truncation = options.truncation;
-  if (truncation === null || truncation.side !== 'right') return Number.POSITIVE_INFINITY;
+  if (truncation === null || truncation.side !== 'right' || options.overflowing)
+    return Number.POSITIVE_INFINITY;
   if (truncation.strategy === 'only_second' && sequenceIndex === 0) return Number.POSITIVE_INFINITY;
   return truncation.maxLength;
 }
@@ -104,12 +130,55 @@ export function postProcessBatch(
           { hint: 'Raise maxLength' },
         );
       }
-      truncate(first, second, { ...resolved.truncation, maxLength: resolved.truncation.maxLength - added });
+      const params = { ...resolved.truncation, maxLength: resolved.truncation.maxLength - added };
+      if (resolved.overflowing) return overflowWindows(first, second, params, resolved, context);
+      truncate(first, second, params);
     }
     return applyTemplate(context.template, first, second, resolved.addSpecialTokens);
   });
-  padBatch(encodings, resolved, context);
+  padBatch(
+    encodings.flatMap((encoding) => [encoding, ...(encoding.overflowing ?? [])]),
+    resolved,
+    context,
+  );
   return encodings;
+}
+
+/**
+ * A single sequence cut into windows as the Rust `Encoding::truncate(max_len, stride, direction)` cuts it, each
+ * window then laid out along the template (so every window has its own special tokens): the first window is the
+ * encoding, the others its `overflowing`.
+ */
+function overflowWindows(
+  first: TokenSequence,
+  second: TokenSequence | null,
+  params: TruncationParams,
+  resolved: ResolvedOptions,
+  context: PostProcessContext,
+): Encoding {
+  if (second !== null) {
+    throw new TokenizerUsageError('returnOverflowingTokens is implemented for single sequences only', {
+      hint: 'Encode the texts of a pair without returnOverflowingTokens, or window each text on its own',
+    });
+  }
+  if (params.strategy === 'only_second') {
+    // Rust: only_second on a single sequence is an error whatever the windows.
+    truncate(first, null, params);
+  }
+  const maxContent = params.maxLength;
+  if (maxContent > 0 && resolved.stride >= maxContent) {
+    throw new TokenizerUsageError(
+      `stride ${resolved.stride} must be strictly less than maxLength minus the special tokens (${maxContent})`,
+      { hint: 'Lower stride or raise maxLength' },
+    );
+  }
+  const [main, ...rest] = overflowRanges(first.ids.length, maxContent, resolved.stride, params.side).map(
+    ([from, to]) =>
+      applyTemplate(context.template, sliceSequence(first, from, to), null, resolved.addSpecialTokens),
+  );
+  const encoding = main as Encoding;
+  encoding.overflowing = rest;
+  return encoding;
 }
 
 function padBatch(encodings: Encoding[], options: ResolvedOptions, context: PostProcessContext): void {

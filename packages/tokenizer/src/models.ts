@@ -79,6 +79,34 @@ function byteToUnicode(): string[] {
   return chars;
 }
 
+const CHAR_BYTES = new Map(BYTE_CHARS.map((char, byte) => [char, byte] as const));
+const lossyUtf8 = new TextDecoder('utf-8');
+
+/**
+ * The Rust ByteLevel decoder on token strings: each token's characters back to the bytes they stand for — a token
+ * holding any character outside the byte alphabet (text that was never a vocabulary token, like an already decoded
+ * word) is taken as its own UTF-8 bytes — then all bytes decoded as UTF-8 with U+FFFD for invalid sequences
+ * (`String::from_utf8_lossy`). `@huggingface/tokenizers` writes 0 bytes for such characters instead.
+ */
+export function byteLevelDecode(tokens: readonly string[]): string {
+  const bytes: number[] = [];
+  for (const token of tokens) {
+    const mapped: number[] = [];
+    let inAlphabet = true;
+    for (const char of token) {
+      const byte = CHAR_BYTES.get(char);
+      if (byte === undefined) {
+        inAlphabet = false;
+        break;
+      }
+      mapped.push(byte);
+    }
+    if (inAlphabet) bytes.push(...mapped);
+    else bytes.push(...utf8.encode(token));
+  }
+  return lossyUtf8.decode(Uint8Array.from(bytes));
+}
+
 interface ByteLevelWord {
   encoded: string;
   /** Per byte, the first and one-past-last UTF-16 unit of its character; null when bytes = units (ASCII). */

@@ -13,6 +13,11 @@ export interface Encoding {
   offsets: Array<[number, number]>;
   wordIds: Array<number | null>;
   sequenceIds: Array<number | null>;
+  /**
+   * With `returnOverflowingTokens`: the windows after this one (Rust's `Encoding.overflowing`, transformers'
+   * extra rows), in text order; empty when the text fits. Absent otherwise.
+   */
+  overflowing?: Encoding[];
 }
 
 export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
@@ -139,6 +144,53 @@ export function truncate(first: TokenSequence, second: TokenSequence | null, par
     });
   }
   keep(target, target.ids.length - toRemove, side);
+}
+
+/**
+ * The `[from, to)` token ranges the Rust `Encoding::truncate(maxLength, stride, direction)` keeps: the first is the
+ * encoding itself, the others its overflowing windows, each repeating `stride` tokens of its neighbour. Right side:
+ * windows start every `maxLength - stride` tokens from the start until one reaches the end; left side: the same from
+ * the end. `maxLength` 0 moves everything into one overflow window, as Rust does.
+ */
+export function overflowRanges(
+  length: number,
+  maxLength: number,
+  stride: number,
+  side: Side,
+): Array<[number, number]> {
+  if (maxLength >= length) return [[0, length]];
+  if (maxLength === 0)
+    return [
+      [0, 0],
+      [0, length],
+    ];
+  const step = maxLength - stride;
+  const ranges: Array<[number, number]> = [];
+  if (side === 'right') {
+    for (let from = 0; from < length; from += step) {
+      const to = Math.min(from + maxLength, length);
+      ranges.push([from, to]);
+      if (to === length) break;
+    }
+  } else {
+    for (let last = length - 1; last >= 0; last -= step) {
+      const to = last + 1;
+      const from = Math.max(to - maxLength, 0);
+      ranges.push([from, to]);
+      if (from === 0) break;
+    }
+  }
+  return ranges;
+}
+
+/** Tokens `[from, to)` of a sequence, offsets and word ids kept (they stay relative to the text). */
+export function sliceSequence(sequence: TokenSequence, from: number, to: number): TokenSequence {
+  return {
+    ids: sequence.ids.slice(from, to),
+    tokens: sequence.tokens.slice(from, to),
+    offsets: sequence.offsets.slice(2 * from, 2 * to),
+    wordIds: sequence.wordIds.slice(from, to),
+  };
 }
 
 function keep(sequence: TokenSequence, length: number, side: Side): void {

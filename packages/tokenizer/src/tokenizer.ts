@@ -9,7 +9,7 @@ import {
 } from './encode.js';
 import { TokenizerUsageError, UnsupportedTokenizerError } from './errors.js';
 import { VERY_LARGE_INTEGER } from './max-length.js';
-import { byteLevelBpe, type WordModel, wordPiece } from './models.js';
+import { byteLevelBpe, byteLevelDecode, type WordModel, wordPiece } from './models.js';
 import { createNormalizer } from './normalizers.js';
 import { emptySequence, TokenPipeline, type TokenSequence } from './pipeline.js';
 import { createTemplate, type Encoding } from './post-process.js';
@@ -50,7 +50,13 @@ export class Tokenizer {
   /** tokenizer_config.json `model_max_length` (transformers' VERY_LARGE_INTEGER, 1e30, when absent). */
   readonly modelMaxLength: number;
   readonly specialTokens: Readonly<SpecialTokens>;
+  /**
+   * The model's `continuing_subword_prefix` (`##` for WordPiece; `null` for ModernBERT's byte-level BPE): transformers'
+   * token-classification pipeline treats a tokenizer with one as word-aware.
+   */
+  readonly continuingSubwordPrefix: string | null;
   private readonly library: LibraryTokenizer;
+  private readonly byteLevelDecoder: boolean;
   private readonly pipeline: TokenPipeline;
   private readonly context: PostProcessContext;
   private cachedVocabSize: number | undefined;
@@ -75,6 +81,11 @@ export class Tokenizer {
       createPreTokenizer(json.pre_tokenizer),
       wordModel,
     );
+    this.byteLevelDecoder = json.decoder?.type === 'ByteLevel';
+    this.continuingSubwordPrefix =
+      json.model.type === 'WordPiece'
+        ? (json.model.continuing_subword_prefix ?? '##')
+        : ((json.model as { continuing_subword_prefix?: string | null }).continuing_subword_prefix ?? null);
     this.modelMaxLength = config.model_max_length ?? VERY_LARGE_INTEGER;
     this.specialTokens = this.resolveSpecialTokens(config);
     const pad = this.specialTokens.pad;
@@ -161,6 +172,17 @@ export class Tokenizer {
       skip_special_tokens: options.skipSpecialTokens ?? false,
       clean_up_tokenization_spaces: options.cleanUpTokenizationSpaces ?? null,
     });
+  }
+
+  /**
+   * Token strings back to text through the tokenizer.json decoder (transformers' `convert_tokens_to_string` on a
+   * fast tokenizer): `['met', '##formin']` → `'metformin'`, `['ĠCT', 'Ġscan']` → `' CT scan'`. Tokens joined by
+   * spaces when there is no decoder, as Rust does.
+   */
+  convertTokensToString(tokens: readonly string[]): string {
+    if (this.byteLevelDecoder) return byteLevelDecode(tokens);
+    const decoder = this.library.decoder;
+    return decoder === null ? tokens.join(' ') : decoder.decode([...tokens]);
   }
 
   private sequence(text: string, options: ResolvedOptions, index: 0 | 1): TokenSequence {

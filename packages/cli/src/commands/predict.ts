@@ -1,133 +1,155 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { BcmbError, createProgress, writeFileAtomic } from '@bcmb/core';
-import { type PredictEngine, Predictor } from '@bcmb/pipeline';
-import { Command, InvalidArgumentError } from 'commander';
+import { readConfig, taskFromArchitectures } from '@bcmb/architectures';
+import {
+  AGGREGATION_STRATEGIES,
+  type AggregationStrategy,
+  type Pipeline,
+  type PipelineTask,
+  pipeline,
+} from '@bcmb/pipeline';
+import { Command, Option } from 'commander';
+import { resolveModelFlag } from '../model-source.js';
 import { positiveInteger } from '../options.js';
+import {
+  addModelOptions,
+  type InputRow,
+  type ModelFlags,
+  outputRow,
+  PredictInputError,
+  pipelineOptions,
+  readTexts,
+  runInChunks,
+  withOutput,
+} from './inference-io.js';
 
-/** A JSON Lines input that is not one text per line. */
-export class PredictInputError extends BcmbError {}
+export { PredictInputError, readTexts } from './inference-io.js';
 
-interface PredictOptions {
-  model: string;
-  input: string;
-  output: string;
-  engine: PredictEngine;
-  textField: string;
-  batchSize: number;
-  maxLength?: number;
-  int8: boolean;
-  threads?: number;
-  progress: boolean;
+type PredictTask = Exclude<PipelineTask, 'feature-extraction'>;
+
+interface PredictFlags extends ModelFlags {
+  task: PredictTask | 'auto';
+  aggregation: AggregationStrategy;
+  ignoreLabels: string[];
+  topK?: number | 'all';
 }
 
-interface InputRow {
-  /** The line's object (every field but the text is copied to the output), or null for a bare string. */
-  record: Record<string, unknown> | null;
-  text: string;
-}
-
-/** Reads texts from JSON Lines: each line a JSON string, or an object holding the text under `field`. */
-export async function readTexts(path: string, field: string): Promise<InputRow[]> {
-  const rows: InputRow[] = [];
-  const lines = createInterface({
-    input: createReadStream(path, 'utf8'),
-    crlfDelay: Number.POSITIVE_INFINITY,
+/** The task a checkpoint's head answers (config.json `architectures`). */
+async function taskOf(dir: string, model: string): Promise<PredictTask> {
+  const head = taskFromArchitectures(await readConfig(dir));
+  if (head === 'token-classification') return 'token-classification';
+  if (head === 'sequence-classification') return 'text-classification';
+  if (head === 'masked-lm') return 'fill-mask';
+  throw new PredictInputError(`${model} is a bare encoder without a head to predict with`, {
+    hint: 'Use `bcmb embed` for embeddings, or a fine-tuned checkpoint',
   });
-  let line = 0;
+}
+
+const labelList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((label) => label.trim())
+    .filter((label) => label !== '');
+
+const topKValue = (value: string): number | 'all' => (value === 'all' ? 'all' : positiveInteger(value));
+
+/** The JSON fields one text's answer adds to its output line. */
+function resultOf(task: PredictTask, answer: unknown, windows: number): Record<string, unknown> {
+  if (task === 'token-classification') return { entities: answer };
+  if (task === 'fill-mask') return { candidates: answer };
+  return { labels: answer, truncated: windows > 1 };
+}
+
+async function runPredict(flags: PredictFlags): Promise<void> {
+  const rows = await readTexts(flags.input, flags.textField, flags.format);
+  const { dir } = await resolveModelFlag(flags.model, flags);
+  const task = flags.task === 'auto' ? await taskOf(dir, flags.model) : flags.task;
+  const topK = flags.topK === 'all' ? null : flags.topK;
+  const pipe = (await pipeline(task, dir, {
+    ...pipelineOptions(flags),
+    ...(task === 'token-classification'
+      ? { aggregationStrategy: flags.aggregation, ignoreLabels: flags.ignoreLabels }
+      : {}),
+    ...(topK === undefined ? {} : { topK }),
+  })) as Pipeline<PredictTask>;
+  process.stderr.write(
+    `bcmb: ${task} with ${flags.model} on ${flags.engine} (${flags.int8 ? 'int8' : flags.dtype}), windows of ${pipe.maxLength} tokens${task === 'text-classification' ? ' (longer texts truncated)' : `, stride ${pipe.stride}`}\n`,
+  );
+  let windowed = 0;
   try {
-    for await (const raw of lines) {
-      line++;
-      if (raw.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(raw);
-      } catch (error) {
-        throw new PredictInputError('line is not valid JSON', { file: path, line, cause: error });
-      }
-      if (typeof value === 'string') {
-        rows.push({ record: null, text: value });
-        continue;
-      }
-      const text =
-        typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
-      if (typeof text !== 'string') {
-        throw new PredictInputError(`line has no string field "${field}"`, {
-          file: path,
-          line,
-          hint: 'Give each line as {"text": "..."} or a JSON string, or name the field with --text-field',
-        });
-      }
-      rows.push({ record: value as Record<string, unknown>, text });
-    }
-  } catch (error) {
-    if (error instanceof BcmbError) throw error;
-    throw new PredictInputError('cannot read the input file', { file: path, cause: error });
-  }
-  return rows;
-}
-
-const engineChoice = (value: string): PredictEngine => {
-  if (value !== 'onnx' && value !== 'tfjs') throw new InvalidArgumentError('Expected onnx or tfjs.');
-  return value;
-};
-
-async function runPredict(options: PredictOptions): Promise<void> {
-  const rows = await readTexts(options.input, options.textField);
-  const predictor = await Predictor.load(options.model, {
-    engine: options.engine,
-    quantize: options.int8,
-    batchSize: options.batchSize,
-    ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
-  });
-  const progress = createProgress({
-    label: `predict (${predictor.engine})`,
-    total: rows.length,
-    ...(options.progress ? {} : { enabled: false }),
-  });
-  try {
-    const predictions = await predictor.predict(
-      rows.map((row) => row.text),
-      (done) => progress.update(done),
-    );
-    const lines = predictions.map((prediction, i) => {
-      const { record } = rows[i] as InputRow;
-      const { [options.textField]: _text, ...rest } = record ?? {};
-      return JSON.stringify({ ...rest, ...prediction });
-    });
-    await writeFileAtomic(options.output, lines.length === 0 ? '' : `${lines.join('\n')}\n`);
-    process.stderr.write(
-      `bcmb: ${predictions.length} ${predictor.task === 'token-classification' ? 'texts tagged' : 'texts classified'} → ${options.output}\n`,
+    await withOutput(flags.output, (sink) =>
+      runInChunks(
+        rows,
+        { label: `predict (${flags.engine})`, progress: flags.progress, chunkSize: flags.batchSize * 16 },
+        (texts, onProgress) => pipe(texts, { onProgress }) as Promise<unknown[]>,
+        async (chunk: readonly InputRow[], answers) => {
+          let out = '';
+          chunk.forEach((row, i) => {
+            const windows = pipe.countWindows(row.text);
+            if (windows > 1) windowed++;
+            out += outputRow(row, flags.textField, resultOf(task, answers[i], windows));
+          });
+          await sink.write(out);
+        },
+      ),
     );
   } finally {
-    progress.stop();
-    await predictor.dispose();
+    await pipe.dispose();
   }
+  const long =
+    windowed === 0
+      ? ''
+      : task === 'text-classification'
+        ? `, ${windowed} truncated to ${pipe.maxLength} tokens`
+        : `, ${windowed} read in overlapping windows`;
+  process.stderr.write(
+    `bcmb: ${rows.length} texts${long} → ${flags.output === '-' ? 'stdout' : flags.output}\n`,
+  );
 }
 
-/** `bcmb predict`: sequence or token classification of a JSON Lines file with a fine-tuned model. */
+/** `bcmb predict`: token classification, text classification or fill-mask of texts with a model folder or hub id. */
 export function predictCommand(): Command {
-  return new Command('predict')
-    .description(
-      'Classify texts (sequence or token classification) from JSON Lines; token labels come back as character spans.',
+  return addModelOptions(
+    new Command('predict')
+      .description(
+        'Run a fine-tuned model over texts: token classification (entity spans with exact character offsets), text classification or fill-mask, chosen from the checkpoint. Reads JSON Lines or plain text lines, writes JSON Lines; texts longer than the model reads at once go through overlapping windows.',
+      )
+      .addOption(
+        new Option('--task <name>', 'what to run (auto: from config.json architectures)')
+          .choices(['auto', 'token-classification', 'text-classification', 'fill-mask'])
+          .default('auto'),
+      )
+      .addOption(
+        new Option(
+          '--aggregation <strategy>',
+          "token classification: transformers' aggregation_strategy (none = one entry per token)",
+        )
+          .choices([...AGGREGATION_STRATEGIES])
+          .default('first'),
+      )
+      .option(
+        '--ignore-labels <labels>',
+        "token classification: labels left out, comma-separated ('' keeps every label)",
+        labelList,
+        ['O'],
+      )
+      .option(
+        '--top-k <n>',
+        'text classification: labels per text (default 1; all for every label); fill-mask: candidates per mask (default 5)',
+        topKValue,
+      ),
+  )
+    .addHelpText(
+      'after',
+      `
+Output, one JSON line per input line (a JSON Lines input keeps its other fields; a plain line gets "line"):
+  token classification  {"entities": [{"entity_group", "score", "word", "start", "end"}]}
+                        start/end are UTF-16 offsets into the text (text.slice(start, end) in JavaScript)
+  text classification   {"labels": [{"label", "score"}], "truncated": false}
+  fill-mask             {"candidates": [{"score", "token", "token_str", "sequence"}]}
+
+Examples:
+  bcmb predict -m ./checkpoints/DEID/best -i notes.jsonl -o phi.jsonl
+  cat notes.txt | bcmb predict -m org/clinical-ner --aggregation simple > spans.jsonl
+  bcmb predict -m answerdotai/ModernBERT-base -i masked.txt --top-k 3`,
     )
-    .requiredOption('-m, --model <dir>', 'fine-tuned model directory (config.json, weights, tokenizer)')
-    .requiredOption('-i, --input <file>', 'JSON Lines: one {"text": ...} object or JSON string per line')
-    .requiredOption(
-      '-o, --output <file>',
-      'JSON Lines of predictions, one per input line, other input fields kept',
-    )
-    .option('-e, --engine <name>', 'onnx (ONNX Runtime, fast) or tfjs', engineChoice, 'onnx' as PredictEngine)
-    .option('--text-field <name>', 'field of each input object that holds the text', 'text')
-    .option('--batch-size <n>', 'texts per batch (texts are grouped by length)', positiveInteger, 8)
-    .option(
-      '--max-length <n>',
-      'truncate texts to this many tokens (default: the model maximum)',
-      positiveInteger,
-    )
-    .option('--int8', 'onnx: int8 weights for the linear layers (faster, slightly less exact)', false)
-    .option('--threads <n>', 'onnx: intra-op threads (default: every core)', positiveInteger)
-    .option('--no-progress', 'no progress bar')
     .action(runPredict);
 }
