@@ -172,7 +172,8 @@ class Transfer {
       const body = response.body;
       if (body === null) throw new HubProtocolError(`${this.download.url} sent no body`);
       const limit = this.download.size ?? announcedLength(response, this.offset);
-      const chunks = body[Symbol.asyncIterator]();
+      // Typed through AsyncIterable: DOM typings (which examples also load) lack ReadableStream iteration.
+      const chunks = (body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
       for (;;) {
         let next: IteratorResult<Uint8Array>;
         try {

@@ -63,10 +63,11 @@ export class EvaluationSession {
       feeds[name] = feedTensor(this.ort, name, feed);
     }
     const out = await this.session.run(feeds);
-    return {
-      loss: Number((out[LOSS]?.data as Float32Array)[0]),
-      logits: out[LOGITS_OUTPUT]?.data as Float32Array,
-    };
+    const loss = out[LOSS];
+    const logits = out[LOGITS_OUTPUT];
+    if (loss === undefined || logits === undefined)
+      throw new OnnxInputError('the evaluation graph returned no loss or logits');
+    return { loss: Number((loss.data as Float32Array)[0]), logits: logits.data as Float32Array };
   }
 
   async release(): Promise<void> {

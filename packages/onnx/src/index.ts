@@ -1,6 +1,6 @@
 export * from './browser.js';
-export { exportModelDir, saveOnnx } from './export-files.js';
 export { type EvaluationOutput, EvaluationSession } from './evaluation-session.js';
+export { exportModelDir, saveOnnx } from './export-files.js';
 export { ortGemmGflops } from './gemm-probe.js';
 export { GraphBuilder } from './graph.js';
 export {

@@ -14,7 +14,6 @@ import {
   OnnxSession,
   padBatch,
   planBatches,
-  runSequences,
 } from '@bcmb/onnx';
 import * as tf from '@tensorflow/tfjs-core';
 import { PipelineOptionsError } from './errors.js';

@@ -3,7 +3,7 @@
  * answer in Hugging Face's shape. No Node built-ins and no engine: the Node entry (`pipeline()`) gives it an ONNX
  * Runtime or tfjs runner, a browser entry can give it one over onnxruntime-web.
  */
-import type { EncoderConfig, Task } from '@bcmb/architectures';
+import { type EncoderConfig, TASK_CLASS_SUFFIX, type Task } from '@bcmb/architectures/browser';
 import type { Encoding, Tokenizer } from '@bcmb/tokenizer';
 import { PipelineInputError, PipelineOptionsError } from './errors.js';
 import { type FillMaskOptions, type FillMaskOutput, fillMaskCandidates } from './fill-mask.js';
@@ -146,11 +146,7 @@ export function checkModel(task: PipelineTask, config: EncoderConfig, tokenizer:
   );
   if (!has) {
     const which = config.architectures[0] ?? `a bare ${config.modelType} encoder`;
-    const suffix = {
-      'masked-lm': 'ForMaskedLM',
-      'token-classification': 'ForTokenClassification',
-      'sequence-classification': 'ForSequenceClassification',
-    }[head];
+    const suffix = TASK_CLASS_SUFFIX[head];
     throw new PipelineOptionsError(`${task} needs a …${suffix} checkpoint; this one is ${which}`, {
       hint:
         head === 'masked-lm'

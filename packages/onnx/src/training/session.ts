@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { gradients } from '../autodiff/gradients.js';
-import { OnnxInputError, OnnxRuntimeMissingError } from '../errors.js';
+import { OnnxInputError } from '../errors.js';
 import { GraphBuilder, type ModelProto, serializeModel } from '../graph.js';
 import { assertCudaProviderInstalled, cudaUnavailableError, loadOnnxRuntime } from '../runtime.js';
 import { TrainingGraphError } from './errors.js';
