@@ -2,30 +2,20 @@ import type * as OrtWeb from 'onnxruntime-web';
 import { OnnxRuntimeMissingError } from './errors.js';
 import type { ExportedModel } from './export.js';
 import { serializeModel } from './graph.js';
+import { optionalModule } from './optional-module.js';
 import { type OutputTensor, type TokenBatch, tokenFeeds } from './token-feeds.js';
 
 type OrtWebModule = typeof OrtWeb;
-let ortWebModule: Promise<OrtWebModule> | undefined;
-
 /**
  * onnxruntime-web's default build (wasm, and WebGPU through JSEP), imported on first use (an
  * optional peer dependency). Its `.wasm` and `.mjs` runtime files are fetched at run time: serve
  * `node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.{wasm,mjs}` and pass their URL prefix as
  * `wasmPaths`.
  */
-export function loadOnnxRuntimeWeb(): Promise<OrtWebModule> {
-  ortWebModule ??= import('onnxruntime-web').then(
-    (module) => ((module as { default?: OrtWebModule }).default ?? module) as OrtWebModule,
-    (error: unknown) => {
-      ortWebModule = undefined;
-      throw new OnnxRuntimeMissingError('onnxruntime-web is not installed or cannot load', {
-        cause: error,
-        hint: 'Install it next to bcmb: npm i onnxruntime-web',
-      });
-    },
-  );
-  return ortWebModule;
-}
+export const loadOnnxRuntimeWeb = optionalModule<OrtWebModule>(
+  'onnxruntime-web',
+  () => import('onnxruntime-web'),
+);
 
 /** `wasm` (default), `webgpu` (fails where the browser has no WebGPU) or `auto` (WebGPU when present, else wasm). */
 export type WebDevice = 'wasm' | 'webgpu' | 'auto';

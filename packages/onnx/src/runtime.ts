@@ -6,25 +6,15 @@ import type * as Ort from 'onnxruntime-node';
 import { OnnxRuntimeMissingError } from './errors.js';
 import type { ExportedModel } from './export.js';
 import { serializeModel } from './graph.js';
+import { optionalModule } from './optional-module.js';
 import { type OutputTensor, type TokenBatch, tokenFeeds } from './token-feeds.js';
 
 type OrtModule = typeof Ort;
-let ortModule: Promise<OrtModule> | undefined;
-
 /** onnxruntime-node, imported on first use: it is an optional peer dependency. */
-export function loadOnnxRuntime(): Promise<OrtModule> {
-  ortModule ??= import('onnxruntime-node').then(
-    (module) => ((module as { default?: OrtModule }).default ?? module) as OrtModule,
-    (error: unknown) => {
-      ortModule = undefined;
-      throw new OnnxRuntimeMissingError('onnxruntime-node is not installed or cannot load', {
-        cause: error,
-        hint: 'Install it next to bcmb: npm i onnxruntime-node',
-      });
-    },
-  );
-  return ortModule;
-}
+export const loadOnnxRuntime = optionalModule<OrtModule>(
+  'onnxruntime-node',
+  () => import('onnxruntime-node'),
+);
 
 /** Whether onnxruntime-node loads here; a string says why not. */
 export async function onnxRuntimeAvailable(): Promise<true | string> {

@@ -136,3 +136,11 @@ export async function readOptimizerState(dir: string): Promise<EngineOptimizerSt
   const state = await readRunState(dir);
   return { step: state.optimizerStep, expAvg, expAvgSq };
 }
+
+/** Whether a model folder holds weights (else the engines start from random weights, config.json only). */
+export async function hasWeightFiles(dir: string): Promise<boolean> {
+  const files = await readdir(dir);
+  return files.some(
+    (f) => f.endsWith('.safetensors') || f === 'pytorch_model.bin' || f.endsWith('.safetensors.index.json'),
+  );
+}

@@ -63,3 +63,16 @@ export interface PretrainEngine {
   saveModel(dir: string): Promise<void>;
   dispose(): void;
 }
+
+/** What both engines are built from: the model folder and the optimizer's settings. */
+export interface EngineModelOptions {
+  /** Hugging Face model folder (config.json + weights; a config-only folder starts from random weights). */
+  modelDir: string;
+  maxLr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  filterBiasNormWd: boolean;
+  /** The tokenizer's [MASK] id (config.json does not carry it for ModernBERT). */
+  maskTokenId: number;
+}

@@ -31,7 +31,9 @@ import {
   TrainingSession,
   trainingModelOf,
 } from '@bcmb/onnx';
+import { hasWeightFiles } from './checkpoint.js';
 import type {
+  EngineModelOptions,
   EngineOptimizerState,
   EvalResult,
   MlmBatch,
@@ -43,16 +45,7 @@ import type {
 import { PretrainRunError } from './errors.js';
 import { stableAdamWDecayGroups } from './stable-adamw.js';
 
-export interface OnnxEngineOptions {
-  /** Hugging Face model folder (config.json + weights; a config-only folder starts from random weights). */
-  modelDir: string;
-  maxLr: number;
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-  filterBiasNormWd: boolean;
-  /** The tokenizer's [MASK] id (config.json does not carry it for ModernBERT). */
-  maskTokenId: number;
+export interface OnnxEngineOptions extends EngineModelOptions {
   /** Packed rows per optimizer step (`global_train_batch_size / device_train_microbatch_size`). */
   rowsPerStep: number;
   /** Head and loss (default masked-lm); `pretraining` adds BERT's next-sentence head (training steps only). */
@@ -310,11 +303,4 @@ function wrapOnnx<T>(build: () => T): T {
       hint: `A masked-LM checkpoint (ModernBERT or BERT) with its MLM head is needed. ${error instanceof Error ? error.message : ''}`,
     });
   }
-}
-
-async function hasWeightFiles(dir: string): Promise<boolean> {
-  const files = await readdir(dir);
-  return files.some(
-    (f) => f.endsWith('.safetensors') || f === 'pytorch_model.bin' || f.endsWith('.safetensors.index.json'),
-  );
 }

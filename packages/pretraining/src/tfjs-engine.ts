@@ -4,7 +4,9 @@ import { IGNORED_LABEL_ID } from '@bcmb/metrics';
 import { type EncoderModel, fromPretrained, randomModel, savePretrained } from '@bcmb/modeling';
 import { collate, type EncodedExample, lossAndGradients } from '@bcmb/trainer';
 import * as tf from '@tensorflow/tfjs-core';
+import { hasWeightFiles } from './checkpoint.js';
 import type {
+  EngineModelOptions,
   EngineOptimizerState,
   EvalResult,
   MlmBatch,
@@ -16,16 +18,7 @@ import type {
 import { PretrainRunError } from './errors.js';
 import { StableAdamW, stableAdamWDecayGroups } from './stable-adamw.js';
 
-export interface TfjsEngineOptions {
-  /** Hugging Face model folder (config.json + weights; a config-only folder starts from random weights). */
-  modelDir: string;
-  maxLr: number;
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-  filterBiasNormWd: boolean;
-  /** The tokenizer's [MASK] id (config.json does not carry it for ModernBERT). */
-  maskTokenId: number;
+export interface TfjsEngineOptions extends EngineModelOptions {
   /** Head and loss (default masked-lm); `pretraining` adds BERT's next-sentence head (training steps only). */
   task?: PretrainTask;
   /** Sequences per forward pass when evaluating. */
@@ -196,11 +189,4 @@ function requireId(config: Record<string, unknown>, key: string): number {
     });
   }
   return value;
-}
-
-async function hasWeightFiles(dir: string): Promise<boolean> {
-  const files = await readdir(dir);
-  return files.some(
-    (f) => f.endsWith('.safetensors') || f === 'pytorch_model.bin' || f.endsWith('.safetensors.index.json'),
-  );
 }
